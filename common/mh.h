@@ -89,7 +89,7 @@ struct mh_opts {
 	uint8_t		mnid_len;
 	uint8_t		mnid[MH_MNID_MAX];
 	uint64_t	mesgid;		/* RFC 4285 NTP timestamp */
-	uint64_t	timestamp;	/* RFC 5213 NTP timestamp */
+	uint64_t	timestamp;	/* RFC 5213 8.8: 48-bit s since 1970, 16-bit fraction */
 	uint8_t		hi;
 	uint8_t		att;
 	struct mh_prefix anchor_hint;

@@ -1,0 +1,59 @@
+/*
+ * daemon.h: what mnd, had and dhpd share at start-up and shutdown:
+ * command line, config load/print (-n), logging set-up, the signalling
+ * socket and the event loop with SIGHUP reload, SIGUSR1 verbosity and
+ * SIGTERM/SIGINT clean exit.
+ */
+#ifndef DMIP_DAEMON_H
+#define DMIP_DAEMON_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "conf.h"
+#include "mh.h"
+#include "mhsock.h"
+
+struct evloop;
+struct daemon;
+
+/* How one daemon loads and shows its config; conf starts with a struct
+ * conf_common (every *_conf does). */
+struct daemon_def {
+	const char	*name;			/* "had" */
+	const char	*default_conf;		/* HAD_CONF_DEFAULT */
+	size_t		 conf_size;		/* sizeof(struct had_conf) */
+	int		(*load)(const char *, void *);
+	void		(*print)(FILE *, const void *);
+	void		(*free)(void *);
+	/* Address to bind the signalling socket to, or NULL for any. */
+	const struct in6_addr *(*bind_addr)(const void *);
+	/* A parsed, checksum-verified MH from the socket. */
+	void		(*on_mh)(struct daemon *, const struct mh_msg *,
+			    const uint8_t *, size_t, const struct mh_rxinfo *);
+	/* The config was replaced by a valid new one (SIGHUP). */
+	void		(*on_reload)(struct daemon *);
+};
+
+struct daemon {
+	const struct daemon_def	*def;
+	void			*conf;		/* current config */
+	struct conf_common	*common;	/* its common part */
+	const char		*conf_path;
+	struct evloop		*loop;
+	struct mhsock		*sock;
+	void			*engine;	/* the daemon's own state */
+	unsigned long		 rx_bad;	/* MH that failed to parse */
+};
+
+/*
+ * Parse argv, load the config (exit 1 on error), handle -n (print and
+ * exit), set up logging, open the socket and the loop. Returns only
+ * when the daemon should run.
+ */
+void	daemon_start(struct daemon *, const struct daemon_def *, int argc,
+	    char **argv);
+/* Run the loop until SIGTERM/SIGINT; then close everything. */
+int	daemon_run(struct daemon *);
+
+#endif /* DMIP_DAEMON_H */
