@@ -162,11 +162,11 @@ auth_compute(const struct mh_sa *sa, const struct in6_addr *coa,
 	    covered - MH_CSUM_OFF - 2) &&
 	    EVP_MAC_final(ctx, full, &full_len, sizeof(full));
 	EVP_MAC_CTX_free(ctx);
-	if (!ok || full_len < mac_len)
-		return -1;
-	memcpy(mac, full, mac_len);
+	ok = ok && full_len >= mac_len;
+	if (ok)
+		memcpy(mac, full, mac_len);
 	OPENSSL_cleanse(full, sizeof(full));
-	return 0;
+	return ok ? 0 : -1;
 }
 
 int
@@ -177,9 +177,11 @@ mh_auth_sign(uint8_t *mh, size_t len, size_t auth_off,
 	size_t mac_len = auth_alg_mac_len(sa->alg);
 	size_t covered = auth_off + AUTH_COVERED_HDR;
 
-	/* The option must be the AUTH option of this SA, and last. */
-	if (mac_len == 0 || auth_off < MH_LEN_BRR ||
-	    covered + mac_len != len || mh[auth_off] != MHOPT_AUTH ||
+	/* The option must be the AUTH option of this SA, and last (B.8).
+	 * Compare lengths by subtraction so a huge auth_off cannot wrap. */
+	if (mac_len == 0 || auth_off < MH_LEN_BRR || auth_off >= len ||
+	    len - auth_off != AUTH_COVERED_HDR + mac_len ||
+	    mh[auth_off] != MHOPT_AUTH ||
 	    mh[auth_off + 1] != 5 + mac_len ||
 	    be32_get(mh + auth_off + 3) != sa->spi)
 		return -1;
@@ -218,8 +220,16 @@ struct sa_table {
 static size_t
 spi_hash(uint32_t spi, size_t cap)
 {
-	/* Fibonacci hashing spreads sequential SPIs. */
-	return (size_t)((spi * 2654435769u) >> 7) & (cap - 1);
+	uint32_t h = spi;
+
+	/* MurmurHash3's finaliser: every SPI bit reaches the low bits the
+	 * mask keeps, so sequential or strided SPIs spread evenly. */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return (size_t)h & (cap - 1);
 }
 
 struct sa_table *
@@ -294,6 +304,8 @@ sa_table_add(struct sa_table *t, struct mh_sa *sa)
 	return 0;
 }
 
+/* The pointer stays valid until the next sa_table_add() (which may grow
+ * and move the slots) or sa_table_free(). */
 const struct mh_sa *
 sa_table_find(const struct sa_table *t, uint32_t spi)
 {

@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -104,9 +105,16 @@ vec_check_mac(enum auth_alg alg)
 	CU_ASSERT_EQUAL(memcmp(mac, v.bytes + v.len - mac_len, mac_len), 0);
 	CU_ASSERT_EQUAL(mh_auth_verify(v.bytes, v.len, &v.opt, &v.sa, &coa,
 	    &hoa), 0);
-	/* The checksum field is not part of MobilityData. */
+	/* The checksum field is not part of MobilityData, and auth_compute
+	 * neither zeroes nor copies it in the caller's buffer. */
 	v.bytes[4] = 0xff;
 	v.bytes[5] = 0xff;
+	memset(mac, 0, sizeof(mac));
+	CU_ASSERT_EQUAL(auth_compute(&v.sa, &coa, &hoa, v.bytes,
+	    v.auth_off + 7, mac), 0);
+	CU_ASSERT_EQUAL(memcmp(mac, v.bytes + v.len - mac_len, mac_len), 0);
+	CU_ASSERT_EQUAL(v.bytes[4], 0xff);
+	CU_ASSERT_EQUAL(v.bytes[5], 0xff);
 	CU_ASSERT_EQUAL(mh_auth_verify(v.bytes, v.len, &v.opt, &v.sa, &coa,
 	    &hoa), 0);
 	sa_clear(&v.sa);
@@ -122,6 +130,35 @@ static void
 test_vector_sha256(void)
 {
 	vec_check_mac(AUTH_ALG_HMAC_SHA256_128);
+}
+
+/* mh_auth_sign() refuses anything but this SA's AUTH option, last. */
+static void
+sign_refusals(struct vec *v, uint8_t *buf, size_t len)
+{
+	size_t off = v->auth_off;
+	uint8_t save;
+
+	CU_ASSERT_EQUAL(mh_auth_sign(buf, len, off - 1, &v->sa, &coa, &hoa),
+	    -1);
+	CU_ASSERT_EQUAL(mh_auth_sign(buf, len - 1, off, &v->sa, &coa, &hoa),
+	    -1);
+	CU_ASSERT_EQUAL(mh_auth_sign(buf, len, len, &v->sa, &coa, &hoa), -1);
+	/* An offset whose auth_off + 7 + mac_len wraps around to len. */
+	CU_ASSERT_EQUAL(mh_auth_sign(buf, 10, (size_t)10 - 7 -
+	    auth_alg_mac_len(v->alg), &v->sa, &coa, &hoa), -1);
+	for (size_t i = off; i < off + 7; i++) {
+		if (i == off + 2)
+			continue;	/* the subtype is the caller's */
+		save = buf[i];
+		buf[i] ^= 1;		/* type, length, SPI */
+		CU_ASSERT_EQUAL(mh_auth_sign(buf, len, off, &v->sa, &coa,
+		    &hoa), -1);
+		buf[i] = save;
+	}
+	/* Unchanged bytes still sign to the vector's MAC. */
+	CU_ASSERT_EQUAL(mh_auth_sign(buf, len, off, &v->sa, &coa, &hoa), 0);
+	CU_ASSERT_EQUAL(memcmp(buf, v->bytes, v->len), 0);
 }
 
 /* The codec, the signer and the checksum together give the vector. */
@@ -152,11 +189,15 @@ vec_build(enum auth_alg alg)
 	    &hoa), 0);
 	mh_csum_set(buf, (size_t)len, &coa, &ha);
 	CU_ASSERT_EQUAL(memcmp(buf, v.bytes, v.len), 0);
-	/* Signing with the wrong offset or a mismatched SA is refused. */
-	CU_ASSERT_EQUAL(mh_auth_sign(buf, (size_t)len, auth_off - 1, &v.sa,
-	    &coa, &hoa), -1);
-	CU_ASSERT_EQUAL(mh_auth_sign(buf, (size_t)len - 1, auth_off, &v.sa,
-	    &coa, &hoa), -1);
+	/* The parser's view of the vector verifies too. */
+	memset(&m, 0, sizeof(m));
+	CU_ASSERT_EQUAL_FATAL(mh_parse(v.bytes, v.len, &m), MH_OK);
+	CU_ASSERT_EQUAL(m.opt.auth_off, v.auth_off);
+	CU_ASSERT_EQUAL(m.opt.auth_spi, 0x1000);
+	CU_ASSERT_EQUAL(m.opt.auth_mac_len, auth_alg_mac_len(alg));
+	CU_ASSERT_EQUAL(mh_auth_verify(v.bytes, v.len, &m.opt, &v.sa, &coa,
+	    &hoa), 0);
+	sign_refusals(&v, buf, (size_t)len);
 	sa_clear(&v.sa);
 }
 
@@ -174,19 +215,19 @@ test_build_sign_sha256(void)
 
 /* Every way a message can fail authentication gives 146. */
 static void
-test_verify_failures(void)
+verify_failures(enum auth_alg alg)
 {
 	struct vec v;
 	struct mh_sa other;
 	struct mh_opts o;
 	uint8_t key[32];
 	struct in6_addr bad;
+	size_t klen = auth_alg_key_len(alg);
 
-	vec_load(&v, AUTH_ALG_HMAC_SHA256_128);
-	seq_key(key, 32);
-	key[31] ^= 1;
-	CU_ASSERT_FATAL(sa_init(&other, 0x1000, AUTH_ALG_HMAC_SHA256_128,
-	    key, 32) == 0);
+	vec_load(&v, alg);
+	seq_key(key, klen);
+	key[klen - 1] ^= 1;
+	CU_ASSERT_FATAL(sa_init(&other, 0x1000, alg, key, klen) == 0);
 	CU_ASSERT_EQUAL(mh_auth_verify(v.bytes, v.len, &v.opt, &other, &coa,
 	    &hoa), BA_STATUS_AUTH_FAIL);		/* wrong key */
 	sa_clear(&other);
@@ -199,10 +240,24 @@ test_verify_failures(void)
 	o.auth_subtype = AUTH_SUBTYPE_MN_AAA;		/* wrong subtype */
 	CU_ASSERT_EQUAL(mh_auth_verify(v.bytes, v.len, &o, &v.sa, &coa, &hoa),
 	    BA_STATUS_AUTH_FAIL);
-	o = v.opt;
-	o.auth_mac_len = 12;				/* SHA1 length */
+	o = v.opt;					/* other alg's length */
+	o.auth_mac_len = alg == AUTH_ALG_HMAC_SHA1_96 ? 16 : 12;
 	CU_ASSERT_EQUAL(mh_auth_verify(v.bytes, v.len, &o, &v.sa, &coa, &hoa),
 	    BA_STATUS_AUTH_FAIL);
+	/* Same SPI and key bytes but the other algorithm: its MAC length
+	 * differs from the option's. */
+	seq_key(key, 32);
+	CU_ASSERT_FATAL(sa_init(&other, 0x1000, alg == AUTH_ALG_HMAC_SHA1_96 ?
+	    AUTH_ALG_HMAC_SHA256_128 : AUTH_ALG_HMAC_SHA1_96, key,
+	    alg == AUTH_ALG_HMAC_SHA1_96 ? 32 : 16) == 0);
+	CU_ASSERT_EQUAL(mh_auth_verify(v.bytes, v.len, &v.opt, &other, &coa,
+	    &hoa), BA_STATUS_AUTH_FAIL);
+	sa_clear(&other);
+	/* An SA without its MAC context (moved into a table) fails closed. */
+	other = v.sa;
+	other.mac_tmpl = NULL;
+	CU_ASSERT_EQUAL(mh_auth_verify(v.bytes, v.len, &v.opt, &other, &coa,
+	    &hoa), BA_STATUS_AUTH_FAIL);
 	o = v.opt;
 	o.present &= ~MHO_AUTH;				/* no AUTH */
 	CU_ASSERT_EQUAL(mh_auth_verify(v.bytes, v.len, &o, &v.sa, &coa, &hoa),
@@ -213,50 +268,122 @@ test_verify_failures(void)
 	    &hoa), BA_STATUS_AUTH_FAIL);
 	CU_ASSERT_EQUAL(mh_auth_verify(v.bytes, v.len, &v.opt, &v.sa, &coa,
 	    &bad), BA_STATUS_AUTH_FAIL);
+	/* CoA and HoA swapped: the order is part of MobilityData. */
+	CU_ASSERT_EQUAL(mh_auth_verify(v.bytes, v.len, &v.opt, &v.sa, &hoa,
+	    &coa), BA_STATUS_AUTH_FAIL);
+	/* A truncated or extended MH (AUTH no longer last). */
+	CU_ASSERT_EQUAL(mh_auth_verify(v.bytes, v.len - 1, &v.opt, &v.sa,
+	    &coa, &hoa), BA_STATUS_AUTH_FAIL);
+	CU_ASSERT_EQUAL(mh_auth_verify(v.bytes, v.len + 1, &v.opt, &v.sa,
+	    &coa, &hoa), BA_STATUS_AUTH_FAIL);
+	/* The untouched inputs still verify: the failures above are real. */
+	CU_ASSERT_EQUAL(mh_auth_verify(v.bytes, v.len, &v.opt, &v.sa, &coa,
+	    &hoa), 0);
 	sa_clear(&v.sa);
+}
+
+static void
+test_verify_failures_sha1(void)
+{
+	verify_failures(AUTH_ALG_HMAC_SHA1_96);
+}
+
+static void
+test_verify_failures_sha256(void)
+{
+	verify_failures(AUTH_ALG_HMAC_SHA256_128);
 }
 
 /* A flipped bit anywhere in the covered bytes or the MAC is caught;
  * only the checksum octets are outside MobilityData. */
 static void
-test_verify_bitflips(void)
+verify_bitflips(enum auth_alg alg)
 {
 	struct vec v;
-	size_t mac_start;
+	size_t mac_start, n_fail = 0, n_ok = 0;
 
-	vec_load(&v, AUTH_ALG_HMAC_SHA256_128);
-	mac_start = v.len - 16;
+	vec_load(&v, alg);
+	mac_start = v.len - auth_alg_mac_len(alg);
 	for (size_t i = 0; i < v.len; i++) {
-		struct mh_opts o = v.opt;
-		int want = (i == 4 || i == 5) ? 0 : BA_STATUS_AUTH_FAIL;
+		for (unsigned bit = 0; bit < 8; bit++) {
+			struct mh_opts o = v.opt;
+			uint8_t flip = (uint8_t)(1u << bit);
+			int got;
 
-		v.bytes[i] ^= 0x10;
-		if (i >= mac_start)
-			o.auth_mac[i - mac_start] ^= 0x10;
-		CU_ASSERT_EQUAL(mh_auth_verify(v.bytes, v.len, &o, &v.sa, &coa,
-		    &hoa), want);
-		v.bytes[i] ^= 0x10;
+			v.bytes[i] ^= flip;
+			if (i >= mac_start)
+				o.auth_mac[i - mac_start] ^= flip;
+			got = mh_auth_verify(v.bytes, v.len, &o, &v.sa, &coa,
+			    &hoa);
+			v.bytes[i] ^= flip;
+			if (i == 4 || i == 5) {
+				CU_ASSERT_EQUAL(got, 0);
+				n_ok++;
+			} else {
+				CU_ASSERT_EQUAL(got, BA_STATUS_AUTH_FAIL);
+				n_fail++;
+			}
+		}
 	}
+	CU_ASSERT_EQUAL(n_ok, 16);
+	CU_ASSERT_EQUAL(n_fail, (v.len - 2) * 8);
+	CU_ASSERT_EQUAL(mh_auth_verify(v.bytes, v.len, &v.opt, &v.sa, &coa,
+	    &hoa), 0);
 	sa_clear(&v.sa);
+}
+
+static void
+test_verify_bitflips_sha1(void)
+{
+	verify_bitflips(AUTH_ALG_HMAC_SHA1_96);
+}
+
+static void
+test_verify_bitflips_sha256(void)
+{
+	verify_bitflips(AUTH_ALG_HMAC_SHA256_128);
 }
 
 static void
 test_sa_init_errors(void)
 {
+	static const struct {
+		uint32_t	spi;
+		enum auth_alg	alg;
+		size_t		klen;
+	} bad[] = {
+		{ 0, AUTH_ALG_HMAC_SHA256_128, 32 },	/* reserved SPIs */
+		{ 1, AUTH_ALG_HMAC_SHA256_128, 32 },
+		{ 255, AUTH_ALG_HMAC_SHA256_128, 32 },
+		{ 255, AUTH_ALG_HMAC_SHA1_96, 16 },
+		{ 256, AUTH_ALG_HMAC_SHA256_128, 0 },	/* key lengths */
+		{ 256, AUTH_ALG_HMAC_SHA256_128, 16 },
+		{ 256, AUTH_ALG_HMAC_SHA256_128, 31 },
+		{ 256, AUTH_ALG_HMAC_SHA256_128, 33 },
+		{ 256, AUTH_ALG_HMAC_SHA1_96, 15 },
+		{ 256, AUTH_ALG_HMAC_SHA1_96, 17 },
+		{ 256, AUTH_ALG_HMAC_SHA1_96, 32 },
+		{ 256, AUTH_ALG_NONE, 16 },		/* algorithms */
+		{ 256, AUTH_ALG_NONE, 0 },
+		{ 256, (enum auth_alg)99, 32 },
+	};
 	struct mh_sa sa;
 	uint8_t key[40];
 
 	seq_key(key, sizeof(key));
-	CU_ASSERT_EQUAL(sa_init(&sa, 0, AUTH_ALG_HMAC_SHA256_128, key, 32), -1);
-	CU_ASSERT_EQUAL(errno, EINVAL);
-	CU_ASSERT_EQUAL(sa_init(&sa, 255, AUTH_ALG_HMAC_SHA256_128, key, 32),
-	    -1);
-	CU_ASSERT_EQUAL(sa_init(&sa, 256, AUTH_ALG_HMAC_SHA256_128, key, 31),
-	    -1);
-	CU_ASSERT_EQUAL(sa_init(&sa, 256, AUTH_ALG_HMAC_SHA256_128, key, 33),
-	    -1);
-	CU_ASSERT_EQUAL(sa_init(&sa, 256, AUTH_ALG_HMAC_SHA1_96, key, 32), -1);
-	CU_ASSERT_EQUAL(sa_init(&sa, 256, AUTH_ALG_NONE, key, 16), -1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		CU_ASSERT_EQUAL(sa_init(&sa, bad[i].spi, bad[i].alg, key,
+		    bad[i].klen), -1);
+		CU_ASSERT_EQUAL(errno, EINVAL);
+		CU_ASSERT_PTR_NULL(sa.mac_tmpl);
+	}
+	CU_ASSERT_EQUAL_FATAL(sa_init(&sa, 256, AUTH_ALG_HMAC_SHA256_128, key,
+	    32), 0);
+	CU_ASSERT_EQUAL(sa.spi, 256);
+	CU_ASSERT_EQUAL(sa.key_len, 32);
+	CU_ASSERT_PTR_NOT_NULL(sa.mac_tmpl);
+	sa_clear(&sa);
 	CU_ASSERT_EQUAL_FATAL(sa_init(&sa, 256, AUTH_ALG_HMAC_SHA1_96, key,
 	    16), 0);
 	CU_ASSERT_EQUAL(sa.replay, REPLAY_TIMESTAMP);
@@ -275,6 +402,15 @@ test_alg_names(void)
 	    AUTH_ALG_HMAC_SHA1_96);
 	CU_ASSERT_EQUAL(auth_alg_from_name("hmac-md5"), AUTH_ALG_NONE);
 	CU_ASSERT_EQUAL(auth_alg_from_name(NULL), AUTH_ALG_NONE);
+	CU_ASSERT_EQUAL(auth_alg_from_name(""), AUTH_ALG_NONE);
+	CU_ASSERT_EQUAL(auth_alg_from_name("HMAC-SHA256-128"), AUTH_ALG_NONE);
+	CU_ASSERT_EQUAL(auth_alg_from_name("hmac-sha256"), AUTH_ALG_NONE);
+	CU_ASSERT_EQUAL(auth_alg_from_name(auth_alg_name(
+	    AUTH_ALG_HMAC_SHA256_128)), AUTH_ALG_HMAC_SHA256_128);
+	CU_ASSERT_EQUAL(auth_alg_from_name(auth_alg_name(
+	    AUTH_ALG_HMAC_SHA1_96)), AUTH_ALG_HMAC_SHA1_96);
+	CU_ASSERT_EQUAL(auth_alg_mac_len(AUTH_ALG_NONE), 0);
+	CU_ASSERT_EQUAL(auth_alg_key_len(AUTH_ALG_NONE), 0);
 	CU_ASSERT_STRING_EQUAL(auth_alg_name(AUTH_ALG_HMAC_SHA256_128),
 	    "hmac-sha256-128");
 	CU_ASSERT_STRING_EQUAL(auth_alg_name(AUTH_ALG_HMAC_SHA1_96),
@@ -304,18 +440,39 @@ test_sa_table(void)
 		CU_ASSERT_EQUAL(sa_table_add(t, &sa), 0);
 	}
 	CU_ASSERT_EQUAL(sa_table_count(t), n);
-	CU_ASSERT_FATAL(sa_init(&sa, 256, AUTH_ALG_HMAC_SHA256_128, key,
-	    32) == 0);
+	CU_ASSERT_FATAL(sa_init(&sa, 256 + n / 2, AUTH_ALG_HMAC_SHA1_96, key,
+	    16) == 0);
+	errno = 0;
 	CU_ASSERT_EQUAL(sa_table_add(t, &sa), -1);	/* duplicate */
 	CU_ASSERT_EQUAL(errno, EEXIST);
+	CU_ASSERT_PTR_NOT_NULL(sa.mac_tmpl);		/* still the caller's */
+	CU_ASSERT_EQUAL(sa_table_count(t), n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa_table_find(t, 256 + n / 2));
+	CU_ASSERT_EQUAL(sa_table_find(t, 256 + n / 2)->alg,
+	    AUTH_ALG_HMAC_SHA256_128);			/* the first one */
 	sa_clear(&sa);
-	for (uint32_t spi = 256; spi < 256 + n; spi += 997) {
+	memset(&sa, 0, sizeof(sa));
+	sa.spi = 255;					/* reserved */
+	errno = 0;
+	CU_ASSERT_EQUAL(sa_table_add(t, &sa), -1);
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	for (uint32_t spi = 256; spi < 256 + n; spi++) {
 		const struct mh_sa *f = sa_table_find(t, spi);
 
-		CU_ASSERT_PTR_NOT_NULL(f);
-		if (f != NULL)
-			CU_ASSERT_EQUAL(f->spi, spi);
+		if (f == NULL || f->spi != spi) {
+			CU_FAIL("SPI missing from the table");
+			break;
+		}
 	}
+	/* SPIs far apart (high bits only) live side by side too. */
+	for (uint32_t i = 1; i <= 64; i++) {
+		memset(&sa, 0, sizeof(sa));
+		sa.spi = i << 24;
+		CU_ASSERT_EQUAL(sa_table_add(t, &sa), 0);
+	}
+	for (uint32_t i = 1; i <= 64; i++)
+		CU_ASSERT_PTR_NOT_NULL(sa_table_find(t, i << 24));
+	CU_ASSERT_EQUAL(sa_table_count(t), n + 64);
 	CU_ASSERT_PTR_NULL(sa_table_find(t, 256 + n));
 	CU_ASSERT_PTR_NULL(sa_table_find(t, 0));
 	CU_ASSERT_PTR_NULL(sa_table_find(t, 255));
@@ -375,6 +532,26 @@ test_ntp(void)
 	CU_ASSERT_EQUAL(ntp_diff_ms(b, a), 2250);
 	CU_ASSERT_EQUAL(ntp_diff_ms(a, b), -2250);
 	CU_ASSERT_EQUAL(ntp_diff_ms(a, a), 0);
+	CU_ASSERT_EQUAL(ntp_diff_ms(a, a + (1ULL << 31)), -500);
+	CU_ASSERT_EQUAL(ntp_diff_ms(a + (1ULL << 31), a), 500);
+	/* Across the NTP era boundary (2036-02-07). */
+	CU_ASSERT_EQUAL(ntp_diff_ms(0x0000000100000000ULL,
+	    0xFFFFFFFF80000000ULL), 1500);
+	CU_ASSERT_EQUAL(ntp_diff_ms(0xFFFFFFFF80000000ULL,
+	    0x0000000100000000ULL), -1500);
+	/* 2000-01-01 00:00:00 UTC is NTP 3155673600. */
+	ts.tv_sec = 946684800;
+	ts.tv_nsec = 250000000;
+	CU_ASSERT_EQUAL(ntp_from_timespec(&ts), 0xBC17C20040000000ULL);
+	ts.tv_nsec = 999999999;				/* fraction < 1 s */
+	CU_ASSERT_EQUAL(ntp_from_timespec(&ts) >> 32, 0xBC17C200ULL);
+	CU_ASSERT_EQUAL(ntp_from_timespec(&ts) & 0xffffffffULL, 0xFFFFFFFBULL);
+	/* ntp_now() is CLOCK_REALTIME in NTP form (a minute of slack, so
+	 * this checks the epoch, not timing). */
+	CU_ASSERT_EQUAL_FATAL(clock_gettime(CLOCK_REALTIME, &ts), 0);
+	a = ntp_now();
+	b = ntp_from_timespec(&ts);
+	CU_ASSERT(ntp_diff_ms(a, b) > -60000 && ntp_diff_ms(a, b) < 60000);
 }
 
 static void
@@ -398,12 +575,35 @@ test_replay_window(void)
 	CU_ASSERT_EQUAL(replay_check(&sa, &o, now), 0);
 	o.mesgid = now - 7 * sec;
 	CU_ASSERT_EQUAL(replay_check(&sa, &o, now), 0);
+	o.mesgid = now + 3 * sec + sec / 2;		/* inside */
+	CU_ASSERT_EQUAL(replay_check(&sa, &o, now), 0);
+	o.mesgid = now - 7 * sec + 1;
+	CU_ASSERT_EQUAL(replay_check(&sa, &o, now), 0);
+	/* One NTP fraction unit (~233 ps) past the edge is outside: the
+	 * comparison is exact, not rounded to milliseconds. */
+	o.mesgid = now + 7 * sec + 1;
+	CU_ASSERT_EQUAL(replay_check(&sa, &o, now), BA_STATUS_ID_MISMATCH);
+	o.mesgid = now - 7 * sec - 1;
+	CU_ASSERT_EQUAL(replay_check(&sa, &o, now), BA_STATUS_ID_MISMATCH);
 	o.mesgid = now + 7 * sec + sec / 100;		/* 7.01 s */
+	CU_ASSERT_EQUAL(replay_check(&sa, &o, now), BA_STATUS_ID_MISMATCH);
+	o.mesgid = 0;					/* far past */
 	CU_ASSERT_EQUAL(replay_check(&sa, &o, now), BA_STATUS_ID_MISMATCH);
 	o.mesgid = now - 8 * sec;
 	CU_ASSERT_EQUAL(replay_check(&sa, &o, now), BA_STATUS_ID_MISMATCH);
 	sa.window_s = 30;
 	CU_ASSERT_EQUAL(replay_check(&sa, &o, now), 0);
+	/* The window spans the NTP era boundary. */
+	sa.window_s = 7;
+	o.mesgid = 0xFFFFFFFE00000000ULL;		/* 3 s before */
+	CU_ASSERT_EQUAL(replay_check(&sa, &o, 0x0000000100000000ULL), 0);
+	CU_ASSERT_EQUAL(replay_check(&sa, &o, 0x0000000600000000ULL),
+	    BA_STATUS_ID_MISMATCH);			/* 8 s */
+	/* Missing MESG-ID is 145 even when the timestamp would be fine. */
+	o.present = 0;
+	o.mesgid = now;
+	CU_ASSERT_EQUAL(replay_check(&sa, &o, now), BA_STATUS_MESGID_REQD);
+	o.present = MHO_MESGID;
 	/* F.8: seq-only SAs ignore timestamps entirely. */
 	sa.replay = REPLAY_SEQ_ONLY;
 	o.present = 0;
@@ -419,8 +619,11 @@ cu_register(void)
 		{ "B.8 vector HMAC-SHA256-128", test_vector_sha256 },
 		{ "build+sign+csum = vector SHA1", test_build_sign_sha1 },
 		{ "build+sign+csum = vector SHA256", test_build_sign_sha256 },
-		{ "verify failures give 146", test_verify_failures },
-		{ "verify catches every bit flip", test_verify_bitflips },
+		{ "verify failures give 146 SHA1", test_verify_failures_sha1 },
+		{ "verify failures give 146 SHA256",
+		    test_verify_failures_sha256 },
+		{ "every bit flip caught SHA1", test_verify_bitflips_sha1 },
+		{ "every bit flip caught SHA256", test_verify_bitflips_sha256 },
 		CU_TEST_INFO_NULL
 	};
 	static CU_TestInfo sas[] = {
