@@ -459,7 +459,8 @@ dhcp6_strerror(int err)
 		"invalid message structure",
 	};
 
-	if (err > 0 || -err >= (int)(sizeof(names) / sizeof(names[0])))
+	/* Compare without negating: -INT_MIN would overflow. */
+	if (err > 0 || err <= -(int)(sizeof(names) / sizeof(names[0])))
 		return "unknown error";
 	return names[-err];
 }

@@ -31,7 +31,9 @@ enum dhcp6_err {
 };
 
 #define DHCP6_DUID_MAX		130	/* RFC 8415 11.1: 2 + 128 */
-#define DHCP6_STATUS_MSG_MAX	64	/* longer texts are cut */
+/* Status Code text (RFC 8415 21.13) is kept only for logs: the parser
+ * keeps the first 64 octets and stops at a NUL; the code is never cut. */
+#define DHCP6_STATUS_MSG_MAX	64
 #define DHCP6_MAX_IA		4
 #define DHCP6_MAX_LEASE		4	/* prefixes per IA_PD, addrs per IA_NA */
 

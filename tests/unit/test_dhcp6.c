@@ -4,6 +4,7 @@
  * and D.2, not produced by the builder.
  */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +264,28 @@ test_fields(void)
 	CU_ASSERT_EQUAL(m.ia_pd[0].n_prefix, 0);
 	CU_ASSERT_EQUAL(m.ia_pd[0].status.code, DHCP6_ST_NO_PREFIX_AVAIL);
 	CU_ASSERT_STRING_EQUAL(m.ia_pd[0].status.msg, "no prefix");
+	/* D.4 rule 5: the anchor carries its own continuity option. */
+	n = unhex(anchor_hex, b, sizeof(b));
+	CU_ASSERT_EQUAL_FATAL(dhcp6_parse(b, n, &codes, &m), DHCP6_OK);
+	CU_ASSERT_EQUAL(m.type, DHCP6_MSG_REQUEST);
+	CU_ASSERT_EQUAL(m.xid, 0xabcdef);
+	CU_ASSERT_TRUE(m.ia_pd[0].prefix[0].o.has_anchor);
+	CU_ASSERT_EQUAL(m.ia_pd[0].prefix[0].o.anchor_flags, 0x80);
+	inet_ntop(AF_INET6, &m.ia_pd[0].prefix[0].o.anchor, s, sizeof(s));
+	CU_ASSERT_STRING_EQUAL(s, "2001:db8:f::11");
+	CU_ASSERT_TRUE(m.ia_pd[0].prefix[0].o.anchor_has_cont);
+	CU_ASSERT_EQUAL(m.ia_pd[0].prefix[0].o.anchor_cont_type, CONT_FIXED);
+	/* The address variant (D.3, draft -00). */
+	n = unhex(iana_hex, b, sizeof(b));
+	CU_ASSERT_EQUAL_FATAL(dhcp6_parse(b, n, &codes, &m), DHCP6_OK);
+	CU_ASSERT_EQUAL(m.n_ia_pd, 0);
+	CU_ASSERT_EQUAL(m.n_ia_na, 1);
+	CU_ASSERT_EQUAL(m.ia_na[0].n_addr, 1);
+	inet_ntop(AF_INET6, &m.ia_na[0].addr[0].addr, s, sizeof(s));
+	CU_ASSERT_STRING_EQUAL(s, "2001:db8:d2::42");
+	CU_ASSERT_EQUAL(m.ia_na[0].addr[0].valid, 1200);
+	CU_ASSERT_TRUE(m.ia_na[0].addr[0].o.has_continuity);
+	CU_ASSERT_EQUAL(m.ia_na[0].addr[0].o.cont_type, CONT_GRACEFUL);
 }
 
 /* Configurable codes: a message built with 65101/65102 round-trips with
@@ -390,6 +413,131 @@ test_malformed(void)
 	    DHCP6_OK);
 }
 
+#define Z16	"00000000000000000000000000000000"
+
+/* The fixed part of every option, and options nested in the Anchor
+ * Preference option, each one octet short or malformed. */
+static void
+test_fixed_lengths(void)
+{
+	/* IA_NA shorter than IAID+T1+T2 */
+	CU_ASSERT_EQUAL(parse_hex("01000001 00030008 00000001 00000000"),
+	    DHCP6_E_OPT_LEN);
+	/* IAADDR of 23 and of 24 octets */
+	CU_ASSERT_EQUAL(parse_hex("01000001 00030027 00000001 00000000 "
+	    "00000000 00050017 " Z16 "00000000 000000"), DHCP6_E_OPT_LEN);
+	CU_ASSERT_EQUAL(parse_hex("01000001 00030028 00000001 00000000 "
+	    "00000000 00050018 " Z16 "00000000 00000000"), DHCP6_OK);
+	/* IAPREFIX of 24 octets */
+	CU_ASSERT_EQUAL(parse_hex("01000001 00190028 00000001 00000000 "
+	    "00000000 001a0018 00000000 00000000 " Z16), DHCP6_E_OPT_LEN);
+	/* Status Code of 1 and 2 octets */
+	CU_ASSERT_EQUAL(parse_hex("01000001 000d0001 00"), DHCP6_E_OPT_LEN);
+	CU_ASSERT_EQUAL(parse_hex("01000001 000d0002 0000"), DHCP6_OK);
+	/* Status Code running past its IA_PD */
+	CU_ASSERT_EQUAL(parse_hex("01000001 00190012 00000001 00000000 "
+	    "00000000 000d0003 0006 00"), DHCP6_E_TRUNC);
+	/* Anchor Preference of 16 and of 17 octets */
+	CU_ASSERT_EQUAL(parse_hex("01000001 0019003d 00000001 00000000 "
+	    "00000000 001a002d 00000000 00000000 40 " Z16
+	    "fdea0010 80 000000000000000000000000000000"), DHCP6_E_OPT_LEN);
+	CU_ASSERT_EQUAL(parse_hex("01000001 0019003e 00000001 00000000 "
+	    "00000000 001a002e 00000000 00000000 40 " Z16
+	    "fdea0011 80 " Z16), DHCP6_OK);
+	/* nested continuity: type 5, length 2, and running past the anchor */
+	CU_ASSERT_EQUAL(parse_hex("01000001 00190043 00000001 00000000 "
+	    "00000000 001a0033 00000000 00000000 40 " Z16
+	    "fdea0016 80 " Z16 "fde9000105"), DHCP6_E_FIELD);
+	CU_ASSERT_EQUAL(parse_hex("01000001 00190044 00000001 00000000 "
+	    "00000000 001a0034 00000000 00000000 40 " Z16
+	    "fdea0017 80 " Z16 "fde900020101"), DHCP6_E_OPT_LEN);
+	CU_ASSERT_EQUAL(parse_hex("01000001 00190042 00000001 00000000 "
+	    "00000000 001a0032 00000000 00000000 40 " Z16
+	    "fdea0015 80 " Z16 "fde90001"), DHCP6_E_TRUNC);
+	/* two Anchor Preference options in one IAPREFIX */
+	CU_ASSERT_EQUAL(parse_hex("01000001 00190053 00000001 00000000 "
+	    "00000000 001a0043 00000000 00000000 40 " Z16
+	    "fdea0011 80 " Z16 "fdea0011 00 " Z16), DHCP6_E_DUP);
+	/* duplicate server id */
+	CU_ASSERT_EQUAL(parse_hex("07000001 00020002 0001 00020002 0001"),
+	    DHCP6_E_DUP);
+	/* RELAY-REPL as well as RELAY-FORW */
+	CU_ASSERT_EQUAL(parse_hex("0d000000"), DHCP6_E_RELAY);
+}
+
+/* RFC 8415 11.1: a DUID is at most 2 + 128 octets. */
+static void
+test_duid_bounds(void)
+{
+	uint8_t b[256];
+	struct wbuf w;
+	struct dhcp6_msg m;
+
+	dhcp6_codes_default(&codes);
+	for (size_t dl = 129; dl <= 131; dl++) {
+		wbuf_init(&w, b, sizeof(b));
+		wbuf_put_u32(&w, 0x07000001);
+		wbuf_put_u16(&w, DHCP6_OPT_SERVERID);
+		wbuf_put_u16(&w, (uint16_t)dl);
+		for (size_t k = 0; k < dl; k++)
+			wbuf_put_u8(&w, (uint8_t)k);
+		CU_ASSERT_FALSE(w.err);
+		CU_ASSERT_EQUAL(dhcp6_parse(b, w.len, &codes, &m),
+		    dl <= DHCP6_DUID_MAX ? DHCP6_OK : DHCP6_E_OPT_LEN);
+		if (dl <= DHCP6_DUID_MAX) {
+			CU_ASSERT_EQUAL(m.serverid.len, dl);
+			CU_ASSERT_EQUAL(m.serverid.b[dl - 1], (uint8_t)(dl - 1));
+			CU_ASSERT_EQUAL(m.clientid.len, 0);
+		}
+	}
+	msg_solicit(&m);
+	m.clientid.len = DHCP6_DUID_MAX + 1;
+	CU_ASSERT_EQUAL(dhcp6_build(&m, &codes, b, sizeof(b)), DHCP6_E_INVAL);
+}
+
+/* Only the Status Code text is cut (at 64 octets, or at a NUL); the
+ * code and everything after the option survive. */
+static void
+test_status_text(void)
+{
+	uint8_t b[256], out[256];
+	struct wbuf w;
+	struct dhcp6_msg m, again;
+	ssize_t n;
+
+	dhcp6_codes_default(&codes);
+	wbuf_init(&w, b, sizeof(b));
+	wbuf_put_u32(&w, 0x07000001);
+	wbuf_put_u16(&w, DHCP6_OPT_STATUS_CODE);
+	wbuf_put_u16(&w, 2 + 100);
+	wbuf_put_u16(&w, DHCP6_ST_NO_BINDING);
+	for (int k = 0; k < 100; k++)
+		wbuf_put_u8(&w, (uint8_t)('a' + k % 26));
+	wbuf_put_u16(&w, DHCP6_OPT_SERVERID);	/* after the long text */
+	wbuf_put_u16(&w, 2);
+	wbuf_put_u16(&w, 0x0004);
+	CU_ASSERT_FALSE(w.err);
+	CU_ASSERT_EQUAL_FATAL(dhcp6_parse(b, w.len, &codes, &m), DHCP6_OK);
+	CU_ASSERT_TRUE(m.status.has);
+	CU_ASSERT_EQUAL(m.status.code, DHCP6_ST_NO_BINDING);
+	CU_ASSERT_EQUAL(strlen(m.status.msg), DHCP6_STATUS_MSG_MAX);
+	CU_ASSERT_EQUAL(memcmp(m.status.msg, "abcdefghijklmnopqrstuvwxyz", 26),
+	    0);
+	CU_ASSERT_EQUAL(m.serverid.len, 2);
+	/* Rebuilt: header 4, status 4 + 2 + 64, server id 4 + 2. */
+	n = dhcp6_build(&m, &codes, out, sizeof(out));
+	CU_ASSERT_EQUAL(n, 4 + 70 + 6);
+	CU_ASSERT_EQUAL(dhcp6_parse(out, (size_t)n, &codes, &again), DHCP6_OK);
+	CU_ASSERT_EQUAL(memcmp(&m, &again, sizeof(m)), 0);
+	/* A NUL ends the text. */
+	CU_ASSERT_EQUAL(parse_hex("07000001 000d0007 0001 6162006364"),
+	    DHCP6_OK);
+	CU_ASSERT_EQUAL(dhcp6_parse(b, unhex("07000001 000d0007 0001 "
+	    "6162006364", b, sizeof(b)), &codes, &m), DHCP6_OK);
+	CU_ASSERT_STRING_EQUAL(m.status.msg, "ab");
+	CU_ASSERT_EQUAL(m.status.code, DHCP6_ST_UNSPEC_FAIL);
+}
+
 static void
 test_too_many(void)
 {
@@ -423,6 +571,35 @@ test_too_many(void)
 	}
 	CU_ASSERT_FALSE(w.err);
 	CU_ASSERT_EQUAL(dhcp6_parse(b, w.len, &codes, &m), DHCP6_E_TOOMANY);
+	/* Four prefixes fit. */
+	be16_put(b + 6, 12 + 4 * 29);
+	CU_ASSERT_EQUAL(dhcp6_parse(b, w.len - 29, &codes, &m), DHCP6_OK);
+	CU_ASSERT_EQUAL(m.ia_pd[0].n_prefix, DHCP6_MAX_LEASE);
+	/* Five IA_NAs, then five IAADDRs in one IA_NA. */
+	wbuf_init(&w, b, sizeof(b));
+	wbuf_put_u32(&w, 0x07000001);
+	for (int i = 0; i < 5; i++) {
+		wbuf_put_u16(&w, DHCP6_OPT_IA_NA);
+		wbuf_put_u16(&w, 12);
+		wbuf_put_u32(&w, (uint32_t)i);
+		wbuf_put_zero(&w, 8);
+	}
+	CU_ASSERT_EQUAL(dhcp6_parse(b, w.len, &codes, &m), DHCP6_E_TOOMANY);
+	CU_ASSERT_EQUAL(dhcp6_parse(b, w.len - 16, &codes, &m), DHCP6_OK);
+	CU_ASSERT_EQUAL(m.n_ia_na, DHCP6_MAX_IA);
+	CU_ASSERT_EQUAL(m.ia_na[3].iaid, 3);
+	wbuf_init(&w, b, sizeof(b));
+	wbuf_put_u32(&w, 0x07000001);
+	wbuf_put_u16(&w, DHCP6_OPT_IA_NA);
+	wbuf_put_u16(&w, 12 + 5 * 28);
+	wbuf_put_zero(&w, 12);
+	for (int i = 0; i < 5; i++) {
+		wbuf_put_u16(&w, DHCP6_OPT_IAADDR);
+		wbuf_put_u16(&w, 24);
+		wbuf_put_zero(&w, 24);
+	}
+	CU_ASSERT_FALSE(w.err);
+	CU_ASSERT_EQUAL(dhcp6_parse(b, w.len, &codes, &m), DHCP6_E_TOOMANY);
 	/* The builder refuses what the parser could not take back. */
 	msg_solicit(&m);
 	m.n_ia_pd = DHCP6_MAX_IA + 1;
@@ -431,7 +608,20 @@ test_too_many(void)
 	m.ia_pd[0].prefix[0].plen = 129;
 	CU_ASSERT_EQUAL(dhcp6_build(&m, &codes, b, sizeof(b)), DHCP6_E_INVAL);
 	msg_solicit(&m);
-	CU_ASSERT_EQUAL(dhcp6_build(&m, &codes, b, 20), DHCP6_E_BUF);
+	m.ia_pd[0].n_prefix = DHCP6_MAX_LEASE + 1;
+	CU_ASSERT_EQUAL(dhcp6_build(&m, &codes, b, sizeof(b)), DHCP6_E_INVAL);
+	msg_iana(&m);
+	m.ia_na[0].addr[0].o.cont_type = CONT_MAX + 1;
+	CU_ASSERT_EQUAL(dhcp6_build(&m, &codes, b, sizeof(b)), DHCP6_E_INVAL);
+	msg_solicit(&m);
+	m.type = 12;
+	CU_ASSERT_EQUAL(dhcp6_build(&m, &codes, b, sizeof(b)), DHCP6_E_INVAL);
+	/* Overflow is an error at every short capacity, never a cut. */
+	msg_anchor(&m);
+	for (size_t cap = 0; cap < 4 + 14 + 14 + 76; cap++)
+		CU_ASSERT_EQUAL(dhcp6_build(&m, &codes, b, cap), DHCP6_E_BUF);
+	CU_ASSERT_EQUAL(dhcp6_build(&m, &codes, b, 4 + 14 + 14 + 76),
+	    4 + 14 + 14 + 76);
 }
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
@@ -498,8 +688,20 @@ test_names(void)
 	    "graceful-replacement");
 	CU_ASSERT_EQUAL(dhcp6_cont_from_name("session-lasting"), 2);
 	CU_ASSERT_EQUAL(dhcp6_cont_from_name("sticky"), -1);
+	CU_ASSERT_STRING_EQUAL(dhcp6_cont_name(CONT_ANY), "any");
+	CU_ASSERT_STRING_EQUAL(dhcp6_cont_name(5), "unknown");
+	CU_ASSERT_EQUAL(dhcp6_cont_from_name("graceful-replacement"),
+	    CONT_GRACEFUL);
+	CU_ASSERT_EQUAL(dhcp6_cont_from_name(NULL), -1);
+	CU_ASSERT_STRING_EQUAL(dhcp6_status_name(7), "unknown");
+	CU_ASSERT_STRING_EQUAL(dhcp6_msg_name(13), "RELAY-REPL");
 	CU_ASSERT_STRING_EQUAL(dhcp6_strerror(DHCP6_E_RELAY),
 	    "relay messages not supported");
+	CU_ASSERT_STRING_EQUAL(dhcp6_strerror(DHCP6_E_INVAL),
+	    "invalid message structure");
+	CU_ASSERT_STRING_EQUAL(dhcp6_strerror(-10), "unknown error");
+	CU_ASSERT_STRING_EQUAL(dhcp6_strerror(INT_MIN), "unknown error");
+	CU_ASSERT_STRING_EQUAL(dhcp6_strerror(1), "unknown error");
 }
 
 static int
@@ -511,6 +713,9 @@ cu_register(void)
 		{ "configurable option codes", test_custom_codes },
 		{ "truncation at every length", test_truncated },
 		{ "malformed options", test_malformed },
+		{ "fixed lengths and nested options", test_fixed_lengths },
+		{ "DUID length bounds", test_duid_bounds },
+		{ "status text truncation", test_status_text },
 		{ "too many IAs and prefixes", test_too_many },
 		{ "200k random and mutated inputs", test_fuzz },
 		{ "names", test_names },
