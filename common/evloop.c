@@ -108,11 +108,28 @@ evloop_new(void)
 	return l;
 }
 
+/*
+ * Discard signals of ours that are still pending: once the old mask is
+ * back, a pending SIGUSR1 or SIGHUP would take its default action and
+ * kill a process that is shutting down cleanly.
+ */
+static void
+drain_signals(struct evloop *l)
+{
+	struct signalfd_siginfo si;
+
+	if (l->sfd == -1)
+		return;
+	while (read(l->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		continue;
+}
+
 void
 evloop_free(struct evloop *l)
 {
 	if (l == NULL)
 		return;
+	drain_signals(l);
 	if (l->epfd != -1)
 		close(l->epfd);
 	if (l->tfd != -1)
@@ -207,7 +224,12 @@ evloop_timer_at(struct evloop *l, struct timer *t, uint64_t when_ms)
 int
 evloop_timer_add(struct evloop *l, struct timer *t, uint64_t delay_ms)
 {
-	return evloop_timer_at(l, t, evloop_clock_ms() + delay_ms);
+	uint64_t now = evloop_clock_ms();
+
+	/* Saturate: a huge delay means "never", not a wrapped past. */
+	if (delay_ms > UINT64_MAX - now)
+		return evloop_timer_at(l, t, UINT64_MAX);
+	return evloop_timer_at(l, t, now + delay_ms);
 }
 
 void
@@ -228,7 +250,9 @@ evloop_on_signal(struct evloop *l, int signo, evloop_sig_fn fn, void *arg)
 	sigset_t one;
 	int sfd;
 
-	if (signo <= 0 || signo >= _NSIG || fn == NULL) {
+	/* SIGKILL and SIGSTOP cannot be blocked, so never reach us. */
+	if (signo <= 0 || signo >= _NSIG || signo == SIGKILL ||
+	    signo == SIGSTOP || fn == NULL) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -296,13 +320,16 @@ evloop_once(struct evloop *l, int timeout_ms)
 	struct epoll_event ev[EVLOOP_BATCH];
 	int n;
 
+	l->stop = false;
 	if (arm_timerfd(l) == -1)
 		return -1;
 	n = epoll_wait(l->epfd, ev, EVLOOP_BATCH, timeout_ms);
 	if (n == -1)
 		return errno == EINTR ? 0 : -1;
 	l->now = evloop_clock_ms();
-	for (int i = 0; i < n; i++)
+	/* After evloop_break() the rest of the batch waits: epoll is
+	 * level-triggered, so it is reported again by the next round. */
+	for (int i = 0; i < n && !l->stop; i++)
 		dispatch(l, &ev[i]);
 	return n;
 }
@@ -310,10 +337,10 @@ evloop_once(struct evloop *l, int timeout_ms)
 int
 evloop_run(struct evloop *l)
 {
-	l->stop = false;
-	while (!l->stop)
+	do {
 		if (evloop_once(l, -1) == -1)
 			return -1;
+	} while (!l->stop);
 	return 0;
 }
 

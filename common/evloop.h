@@ -18,8 +18,10 @@ typedef void (*evloop_fd_fn)(int fd, uint32_t events, void *arg);
 typedef void (*evloop_sig_fn)(int signo, void *arg);
 
 struct evloop	*evloop_new(void);
-/* Closes the loop's own fds and restores the signal mask. Watched fds
- * are the caller's to close. */
+/* Closes the loop's own fds (epoll, timerfd, signalfd), discards
+ * pending signals taken with evloop_on_signal and restores the signal
+ * mask. Watched fds are the caller's to close; armed timers are simply
+ * forgotten (their structs belong to the caller). */
 void		 evloop_free(struct evloop *);
 
 int	evloop_add_fd(struct evloop *, int fd, uint32_t events,
@@ -28,6 +30,9 @@ int	evloop_mod_fd(struct evloop *, int fd, uint32_t events);
 /* Safe from inside any callback, including the fd's own. */
 void	evloop_del_fd(struct evloop *, int fd);
 
+/* Timers use the loop's timerheap, in ms of CLOCK_MONOTONIC. They fire
+ * from the loop (never earlier than asked, ms granularity); callbacks
+ * may arm, re-arm and cancel any timer. */
 /* Arm t to fire delay_ms from now (re-arms if armed). */
 int	evloop_timer_add(struct evloop *, struct timer *, uint64_t delay_ms);
 /* Arm t for an absolute monotonic time in ms. */
@@ -38,14 +43,20 @@ uint64_t evloop_now_ms(struct evloop *);
 /* Uncached monotonic ms. */
 uint64_t evloop_clock_ms(void);
 
-/* Deliver signo through the signalfd (the signal is blocked). */
+/* Deliver signo through the signalfd: the signal is blocked with
+ * sigprocmask, so no asynchronous handler ever runs (STYLE.md). A
+ * second call for the same signo replaces the callback. */
 int	evloop_on_signal(struct evloop *, int signo, evloop_sig_fn,
 	    void *arg);
 
-/* Dispatch until evloop_break(). 0, or -1 on an epoll error. */
+/* Dispatch until a callback calls evloop_break(). 0, or -1 on an
+ * epoll or timerfd error. EINTR is not an error. */
 int	evloop_run(struct evloop *);
+/* The events left in the current epoll batch are not dispatched; with
+ * level-triggered fds they are reported again by the next round. */
 void	evloop_break(struct evloop *);
-/* One round: wait at most timeout_ms (-1 forever), dispatch. */
+/* One round: wait at most timeout_ms (-1 forever), dispatch. Returns
+ * the number of epoll events (0 on timeout or EINTR), or -1. */
 int	evloop_once(struct evloop *, int timeout_ms);
 
 #endif /* DMIP_EVLOOP_H */

@@ -1,4 +1,5 @@
 /* timerheap.c: intrusive binary min-heap of timers (see timerheap.h). */
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "timerheap.h"
@@ -20,6 +21,7 @@ timerheap_init(struct timerheap *h)
 	h->n = h->cap = 0;
 	h->next_seq = 0;
 	h->running_at = 0;
+	h->running = false;
 }
 
 void
@@ -122,8 +124,9 @@ timerheap_add(struct timerheap *h, struct timer *t, uint64_t expiry)
 	if (timer_is_armed(t))
 		remove_at(h, t->index);
 	/* From a callback, "already due" means the next run. */
-	if (h->running_at != 0 && expiry <= h->running_at)
-		expiry = h->running_at + 1;
+	if (h->running && expiry <= h->running_at)
+		expiry = h->running_at == UINT64_MAX ? UINT64_MAX :
+		    h->running_at + 1;
 	t->expiry = expiry;
 	t->seq = h->next_seq++;
 	return insert(h, t);
@@ -145,10 +148,17 @@ timerheap_next(const struct timerheap *h)
 size_t
 timerheap_run(struct timerheap *h, uint64_t now)
 {
+	/* Saved, so a callback may itself call timerheap_run. */
+	uint64_t saved_at = h->running_at, first_new = h->next_seq;
+	bool saved_running = h->running;
 	size_t fired = 0;
 
+	h->running = true;
 	h->running_at = now;
-	while (h->n > 0 && h->v[0]->expiry <= now) {
+	/* A timer armed during this run (seq >= first_new) waits for the
+	 * next one, even when now is UINT64_MAX and the clamp saturates. */
+	while (h->n > 0 && h->v[0]->expiry <= now &&
+	    h->v[0]->seq < first_new) {
 		struct timer *t = h->v[0];
 
 		remove_at(h, 0);
@@ -156,7 +166,8 @@ timerheap_run(struct timerheap *h, uint64_t now)
 		/* Last: the callback may free the object holding t. */
 		t->fn(t, t->arg);
 	}
-	h->running_at = 0;
+	h->running = saved_running;
+	h->running_at = saved_at;
 	return fired;
 }
 

@@ -32,7 +32,8 @@ struct timerheap {
 	struct timer	**v;
 	size_t		  n, cap;
 	uint64_t	  next_seq;
-	uint64_t	  running_at;	/* now of the run in progress, or 0 */
+	uint64_t	  running_at;	/* now of the run in progress */
+	bool		  running;
 };
 
 void	timer_init(struct timer *, timer_fn, void *arg);
@@ -44,15 +45,18 @@ timer_is_armed(const struct timer *t)
 
 void	timerheap_init(struct timerheap *);
 void	timerheap_free(struct timerheap *);	/* disarms nothing */
-/* Arm (or re-arm) t for expiry. -1 only when memory runs out. */
+/* Arm (or re-arm) t for expiry; a re-armed timer goes behind the
+ * others with the same expiry. -1 only when memory runs out, and t is
+ * then left disarmed. */
 int	timerheap_add(struct timerheap *, struct timer *, uint64_t expiry);
 void	timerheap_cancel(struct timerheap *, struct timer *);
 /* Earliest expiry, or UINT64_MAX when empty. */
 uint64_t timerheap_next(const struct timerheap *);
 /* Fire every timer due at now, earliest first. Callbacks may arm and
- * cancel any timer, including their own; one armed for a time already
- * due fires 1 ms after now, in a later run, so it cannot spin. Returns
- * how many fired. */
+ * cancel any timer, including their own, and may free the object that
+ * holds the timer that is firing. One armed from a callback for a time
+ * already due fires 1 ms after now, in a later run, so it cannot spin.
+ * Returns how many fired. */
 size_t	timerheap_run(struct timerheap *, uint64_t now);
 size_t	timerheap_count(const struct timerheap *);
 
