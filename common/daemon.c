@@ -228,11 +228,19 @@ daemon_run(struct daemon *d)
 {
 	int rc;
 
+	if (d->def->on_start != NULL && d->def->on_start(d) != 0) {
+		log_warnx("%s: start-up failed, exiting", d->def->name);
+		rc = -1;
+		goto out;
+	}
 	log_info("%s %s started with %s", d->def->name, PACKAGE_VERSION,
 	    d->conf_path);
 	rc = evloop_run(d->loop);
 	if (rc == -1)
 		log_warn("event loop");
+	if (d->def->on_stop != NULL)
+		d->def->on_stop(d);
+out:
 	mhsock_close(d->sock);
 	evloop_free(d->loop);
 	d->def->free(d->conf);

@@ -33,6 +33,14 @@ struct daemon_def {
 			    const uint8_t *, size_t, const struct mh_rxinfo *);
 	/* The config was replaced by a valid new one (SIGHUP). */
 	void		(*on_reload)(struct daemon *);
+	/* Called once before the loop runs (engine, data plane, timers).
+	 * Non-zero: the daemon exits with status 1 (logged by the hook). */
+	int		(*on_start)(struct daemon *);
+	/* Called after SIGTERM/SIGINT, before the socket closes. It may run
+	 * the loop again (evloop_run) for a bounded time, e.g. to send a
+	 * deregistration and wait for its ack, and must undo what on_start
+	 * installed in the kernel. */
+	void		(*on_stop)(struct daemon *);
 };
 
 struct daemon {
