@@ -42,8 +42,8 @@ topo_trap
 # ping6 from the MN's address SRC to DST, once.
 reach() { topo_exec mn ping -6 -n -q -c 1 -W 1 -I "$1" "$2" >/dev/null 2>&1; }
 # Wait until the MN reaches CN1 from its address on the current AR.
-reach_wait() { topo_wait_for "reach_fast $1" 5; }
-reach_fast() { topo_exec mn ping -6 -n -q -c 1 -W 0.2 -I "$1" "$TOPO_CN1" >/dev/null 2>&1; }
+reach_wait() { topo_wait_for "reach_fast $1 ${2:-$TOPO_CN1}" 5; }
+reach_fast() { topo_exec mn ping -6 -n -q -c 1 -W 0.2 -I "$1" "${2:-$TOPO_CN1}" >/dev/null 2>&1; }
 table=""
 row() { table="$table$(printf '%-12s %8s %8s %8s %8s' "$@")"$'\n'; }
 
@@ -179,6 +179,22 @@ for to in 2 1 2 1; do
 	check "B -> AR$to: CN2 reachable from $new" reach "$new" "$TOPO_CN2"
 done
 check "handoff B refuses a bad target" eval '! topo_handoff_b 3 2>/dev/null'
+
+echo "== 4b. the home link: method B to brh and back"
+if topo_handoff_b home; then
+	h=$(topo_coa home)
+	check "home: SLAAC address $h on the home prefix from the HA's RAs" \
+		test -n "$h"
+	check "home: the home-link host $TOPO_HOME_HOST answers from $h" \
+		reach_wait "$h" "$TOPO_HOME_HOST"
+	ha_ll=$(topo_exec ha ip -6 -o addr show dev ha0 scope link | awk '{ split($4, a, "/"); print a[1] }')
+	check "home: the HA ($ha_ll) is a default router of the MN" \
+		topo_wait_for "topo_exec mn ip -6 route show default | grep -q 'via $ha_ll '" 3
+else
+	bad "handoff B to the home link: no address on $TOPO_HOME_PREFIX"
+fi
+check "topo_handoff_a refuses the home link" eval '! topo_handoff_a home 2>/dev/null'
+check "back from home to AR1" topo_handoff_b 1
 
 topo_down $fail
 topo_down $fail

@@ -11,14 +11,15 @@
 # veths are created directly inside namespaces, so nothing is ever
 # created in the root namespace (TESTBED.md 5). Addresses match etc/*.conf:
 #
-#   sw    br1 (access 1), br2 (access 2), brs (server LAN 2001:db8:f::/64)
+#   sw    br1 (access 1), br2 (access 2), brs (server LAN 2001:db8:f::/64),
+#         brh (the home link 2001:db8:10::/64, where topo_go_home puts mn0)
 #   mn    mn0 on br1 (or mn1 on br1 + mn2 on br2, down, with --two-ifaces)
 #   ar1   acc0 2001:db8:1::1/64 on br1, lan0 2001:db8:f::1 on brs, radvd
 #   ar2   acc0 2001:db8:2::1/64 on br2, lan0 2001:db8:f::2 on brs, radvd
 #   core  lan0 2001:db8:f::fe; routes to both access /64s, the home
 #         prefix, the DHoA pools and the CN prefixes via their servers
-#   ha    lan0 2001:db8:f::10, ha0 2001:db8:10::1/64 (home link)
-#   home  home0 2001:db8:10::2/64, a host on the HA's home link
+#   ha    lan0 2001:db8:f::10, ha0 2001:db8:10::1/64 on brh, radvd on ha0
+#   home  home0 2001:db8:10::2/64 on brh, a host on the HA's home link
 #   dhp1  dhp0 2001:db8:f::11 (pool 2001:db8:d1::/64 routed to it)
 #   dhp2  dhp0 2001:db8:f::21 (pool 2001:db8:d2::/64)
 #   cn1   lan0 2001:db8:f::c1, lo 2001:db8:c1::1 (2001:db8:c1::/48)
@@ -317,34 +318,38 @@ _topo_address() {
 	done
 }
 
-# radvd with the sub-second RA config of TESTBED.md 5 on AR $1.
+# _topo_radvd NODE IF PREFIX: radvd with the sub-second RA config of
+# TESTBED.md 5 on NODE's IF (the ARs' access links, the HA's home link).
 _topo_radvd() {
-	local n=$1 conf="$TOPO_RUN/radvd-ar$1.conf" ns
-	ns=$(topo_ns "ar$n") || return 1
+	local node=$1 ifn=$2 pfx=$3 conf="$TOPO_RUN/radvd-$1.conf" ns
+	ns=$(topo_ns "$node") || return 1
 	cat > "$conf" <<-EOF
-	interface acc0 {
+	interface $ifn {
 		AdvSendAdvert on;
 		MinRtrAdvInterval 0.05;
 		MaxRtrAdvInterval 0.1;
 		AdvIntervalOpt on;
 		AdvDefaultLifetime 30;
-		prefix 2001:db8:$n::/64 {
+		prefix $pfx {
 			AdvOnLink on;
 			AdvAutonomous on;
 		};
 	};
 	EOF
-	ip netns exec "$ns" radvd -n -C "$conf" -p "$TOPO_RUN/radvd-ar$n.pid" \
-	    -m stderr > "$TOPO_RUN/radvd-ar$n.log" 2>&1 &
+	ip netns exec "$ns" radvd -n -C "$conf" -p "$TOPO_RUN/radvd-$node.pid" \
+	    -m stderr > "$TOPO_RUN/radvd-$node.log" 2>&1 &
 	_T_PIDS+=($!)
 }
 
 # topo_coa [AR]: print the MN's global address on AR's access prefix
 # (default: the AR the MN is attached to now); fails if there is none.
+# AR "home" (or 10) is the home link: the MN's address there on a real
+# interface (the HoA on lo, where mnd keeps it while away, does not count).
 topo_coa() {
 	local n=${1:-$TOPO_AT} a
+	[ "$n" = home ] && n=10
 	a=$(ip -n "$(topo_ns mn)" -6 -o addr show scope global 2>/dev/null |
-	    awk -v p="^2001:db8:$n:" '!f { split($4, a, "/")
+	    awk -v p="^2001:db8:$n:" '!f && $2 != "lo" { split($4, a, "/")
 		if (a[1] ~ p) { print a[1]; f = 1 } }') || true
 	[ -n "$a" ] || return 1
 	echo "$a"
@@ -377,10 +382,10 @@ _topo_diag() {
 		echo "-- mn neighbours"; ip -n "$ns" -6 neigh
 		echo "-- sw bridges"; ip -n "$(topo_ns sw)" -br link
 		echo "-- core routes"; ip -n "$(topo_ns core)" -6 route
-		for n in 1 2; do
-			if [ -f "$TOPO_RUN/radvd-ar$n.log" ]; then
-				echo "-- radvd-ar$n.log"
-				tail -n 20 "$TOPO_RUN/radvd-ar$n.log"
+		for n in ar1 ar2 ha; do
+			if [ -f "$TOPO_RUN/radvd-$n.log" ]; then
+				echo "-- radvd-$n.log"
+				tail -n 20 "$TOPO_RUN/radvd-$n.log"
 			fi
 		done
 		if [ "$_T_STATIC" = 0 ] && command -v rdisc6 >/dev/null; then
@@ -434,7 +439,7 @@ topo_up() {
 	for n in $TOPO_NODES; do
 		_topo_node "$n" || return 1
 	done
-	_topo_sh sw "for b in br1 br2 brs; do
+	_topo_sh sw "for b in br1 br2 brs brh; do
 		ip link add \$b type bridge stp_state 0 forward_delay 0 mcast_snooping 0
 		ip link set \$b up; done" || return 1
 	if [ "$_T_TWO" = 1 ]; then
@@ -450,15 +455,14 @@ topo_up() {
 	_topo_port core lan0 brs && _topo_port ha lan0 brs &&
 	_topo_port dhp1 dhp0 brs && _topo_port dhp2 dhp0 brs &&
 	_topo_port cn1 lan0 brs && _topo_port cn2 lan0 brs || return 1
-	ip -n "$(topo_ns ha)" link add ha0 type veth peer name home0 \
-	    netns "$(topo_ns home)" &&
-	ip -n "$(topo_ns ha)" link set ha0 up &&
-	ip -n "$(topo_ns home)" link set home0 up || return 1
+	_topo_port ha ha0 brh && _topo_port home home0 brh || return 1
 	_topo_address || return 1
 	if [ "$_T_STATIC" = 1 ]; then
 		_topo_static_mn "$TOPO_MNIF" 1 || return 1
 	else
-		_topo_radvd 1 && _topo_radvd 2 || return 1
+		_topo_radvd ar1 acc0 2001:db8:1::/64 &&
+		_topo_radvd ar2 acc0 2001:db8:2::/64 &&
+		_topo_radvd ha ha0 "$TOPO_HOME_PREFIX" || return 1
 	fi
 	if ! topo_wait_for "topo_coa 1 >/dev/null" "${TOPO_UP_TIMEOUT:-10}"; then
 		_topo_err "the MN got no address on 2001:db8:1::/64"
@@ -478,7 +482,7 @@ topo_up() {
 # TOPO_HO_ADDR_MS (ms since TOPO_HO_T0).
 _topo_wait_coa() {
 	if ! topo_wait_for "topo_coa $1 >/dev/null" "${TOPO_HO_TIMEOUT:-5}"; then
-		_topo_err "$2: no MN address on 2001:db8:$1::/64"
+		_topo_err "$2: no MN address on the prefix of ${1/#home/the home link}"
 		_topo_diag
 		return 1
 	fi
@@ -486,11 +490,13 @@ _topo_wait_coa() {
 	TOPO_AT=$1
 }
 
-# Accept "1", "2", "br1", "br2", "ar1", "ar2".
+# Accept "1", "2", "br1", "br2", "ar1", "ar2", and "home" / "brh" for the
+# home link (topo_handoff_b only).
 _topo_ar_num() {
 	case "${1:-}" in
 	1|br1|ar1) echo 1 ;;
 	2|br2|ar2) echo 2 ;;
+	home|brh|h) echo h ;;
 	*) _topo_err "not an access network: '${1:-}'"; return 1 ;;
 	esac
 }
@@ -504,6 +510,7 @@ _topo_ar_num() {
 topo_handoff_a() {
 	local to from ns
 	to=$(_topo_ar_num "${1:-2}") || return 1
+	[ "$to" != h ] || { _topo_err "topo_handoff_a: the home link needs topo_handoff_b"; return 1; }
 	from=$((3 - to))
 	[ "$_T_TWO" = 1 ] || { _topo_err "topo_handoff_a needs topo_up --two-ifaces"; return 1; }
 	ns=$(topo_ns mn)
@@ -518,7 +525,7 @@ topo_handoff_a() {
 }
 
 # topo_handoff_b TO: method B: move the MN's single port to br1 or br2
-# (TO: 1, 2, br1 or br2) in ns sw. The link stays up, so no RS: the next
+# (TO: 1, 2, br1 or br2) in ns sw, or to the home link brh (TO: home). The link stays up, so no RS: the next
 # unsolicited RA brings the new prefix. The old address and default
 # router are NOT removed (movement detection is mnd's job; tests without
 # mnd call topo_prune). Static mode adds ::100 on the new prefix and
@@ -531,6 +538,15 @@ topo_handoff_b() {
 	TOPO_HO_T0=$(topo_now)
 	ip -n "$(topo_ns sw)" link set mn-mn0 master "br$to" || return 1
 	TOPO_HO_CMD_MS=$(topo_ms_since "$TOPO_HO_T0")
+	if [ "$to" = h ]; then
+		# Static mode: the HoA itself is the MN's address at home.
+		if [ "$_T_STATIC" = 1 ]; then
+			_topo_sh mn "ip -6 addr replace $TOPO_HOA/64 dev mn0 nodad
+				ip -6 route replace default via 2001:db8:10::1 dev mn0" || return 1
+		fi
+		_topo_wait_coa home "handoff B to the home link"
+		return
+	fi
 	if [ "$_T_STATIC" = 1 ]; then
 		_topo_static_mn mn0 "$to" || return 1
 	fi
@@ -543,7 +559,9 @@ topo_handoff_b() {
 topo_prune() {
 	local -
 	set +e		# go on to the end under the caller's set -e
-	local ns gw a old=$((3 - TOPO_AT))
+	local ns gw a old
+	[ "$TOPO_AT" != home ] || { _topo_err "topo_prune: not on an access network"; return 1; }
+	old=$((3 - TOPO_AT))
 	ns=$(topo_ns mn) || return 1
 	if [ "$_T_STATIC" = 1 ]; then
 		gw=2001:db8:$TOPO_AT::1
