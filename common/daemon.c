@@ -5,12 +5,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ctlsock.h"
 #include "daemon.h"
 #include "evloop.h"
 #include "log.h"
@@ -133,24 +135,28 @@ on_verbosity(int signo, void *arg)
 	log_info("log level now %s", log_level_name(lvl));
 }
 
-/* SIGHUP: a config with errors is refused and the running one kept. */
-static void
-on_reload(int signo, void *arg)
+/* SIGHUP or `dmipctl reload`: a config with errors is refused and the
+ * running one kept. */
+int
+daemon_reload(struct daemon *d)
 {
-	struct daemon *d = arg;
 	void *fresh = calloc(1, d->def->conf_size);
+	const struct conf_common *c;
 
-	(void)signo;
 	if (fresh == NULL) {
 		log_warn("reload");
-		return;
+		return -1;
 	}
 	if (d->def->load(d->conf_path, fresh) != 0) {
 		log_warnx("reload of %s refused: the running configuration "
 		    "stays", d->conf_path);
 		free(fresh);
-		return;
+		return -1;
 	}
+	c = fresh;
+	if (strcmp(c->control_socket, d->common->control_socket) != 0)
+		log_warnx("control_socket changed: restart %s to apply it",
+		    d->def->name);
 	d->def->free(d->conf);
 	free(d->conf);
 	d->conf = fresh;
@@ -159,6 +165,61 @@ on_reload(int signo, void *arg)
 	log_info("reloaded %s", d->conf_path);
 	if (d->def->on_reload != NULL)
 		d->def->on_reload(d);
+	return 0;
+}
+
+static void
+on_reload(int signo, void *arg)
+{
+	(void)signo;
+	(void)daemon_reload(arg);
+}
+
+static int
+ctl_reload(struct ctl_out *o, int argc, char **argv, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)argv;
+	if (argc != 0)
+		return ctl_error(o, "usage: reload");
+	if (daemon_reload(d) != 0)
+		return ctl_error(o, "%s: configuration refused, the running "
+		    "one stays (errors in the log)", d->conf_path);
+	ctl_kv(o, "config", "%s", d->conf_path);
+	return 0;
+}
+
+static int
+ctl_stats(struct ctl_out *o, int argc, char **argv, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)argc;
+	(void)argv;
+	ctl_kv(o, "daemon", "%s", d->def->name);
+	ctl_kv(o, "version", "%s", PACKAGE_VERSION);
+	ctl_kv(o, "uptime:n", "%" PRIu64,
+	    (evloop_now_ms(d->loop) - d->started_ms) / 1000);
+	ctl_kv(o, "rx_bad:n", "%lu", d->rx_bad);
+	if (d->def->ctl_stats != NULL)
+		d->def->ctl_stats(d, o);
+	return 0;
+}
+
+/* The control socket; a live daemon on the same path is an error. */
+static void
+open_control(struct daemon *d)
+{
+	char err[256];
+
+	d->ctl = ctlsock_open(d->loop, d->common->control_socket, (gid_t)-1,
+	    err, sizeof(err));
+	if (d->ctl == NULL)
+		fatalx("control socket: %s", err);
+	if (ctlsock_register(d->ctl, "reload", CTL_F_PRIV, ctl_reload, d) ==
+	    -1 || ctlsock_register(d->ctl, "stats", 0, ctl_stats, d) == -1)
+		fatal("ctlsock_register");
 }
 
 static void
@@ -221,6 +282,8 @@ daemon_start(struct daemon *d, const struct daemon_def *def, int argc,
 	/* A peer that goes away must not kill us with SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 	open_socket(d);
+	open_control(d);
+	d->started_ms = evloop_clock_ms();
 }
 
 int
@@ -238,9 +301,14 @@ daemon_run(struct daemon *d)
 	rc = evloop_run(d->loop);
 	if (rc == -1)
 		log_warn("event loop");
+	/* No command may run against an engine that is shutting down. */
+	ctlsock_close(d->ctl);
+	d->ctl = NULL;
 	if (d->def->on_stop != NULL)
 		d->def->on_stop(d);
 out:
+	if (d->ctl != NULL)
+		ctlsock_close(d->ctl);
 	mhsock_close(d->sock);
 	evloop_free(d->loop);
 	d->def->free(d->conf);

@@ -8,6 +8,7 @@
 #define DMIP_DAEMON_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "conf.h"
@@ -16,6 +17,7 @@
 
 struct evloop;
 struct daemon;
+struct ctl_out;
 
 /* How one daemon loads and shows its config; conf starts with a struct
  * conf_common (every *_conf does). */
@@ -41,6 +43,8 @@ struct daemon_def {
 	 * deregistration and wait for its ack, and must undo what on_start
 	 * installed in the kernel. */
 	void		(*on_stop)(struct daemon *);
+	/* Adds the daemon's own counters to `dmipctl stats` (optional). */
+	void		(*ctl_stats)(struct daemon *, struct ctl_out *);
 };
 
 struct daemon {
@@ -50,8 +54,11 @@ struct daemon {
 	const char		*conf_path;
 	struct evloop		*loop;
 	struct mhsock		*sock;
+	struct ctlsock		*ctl;		/* dmipctl(8); on_start registers
+						 * the daemon's own commands */
 	void			*engine;	/* the daemon's own state */
 	unsigned long		 rx_bad;	/* MH that failed to parse */
+	uint64_t		 started_ms;
 };
 
 /*
@@ -63,5 +70,8 @@ void	daemon_start(struct daemon *, const struct daemon_def *, int argc,
 	    char **argv);
 /* Run the loop until SIGTERM/SIGINT; then close everything. */
 int	daemon_run(struct daemon *);
+/* Load the config again (SIGHUP, `dmipctl reload`): 0, or -1 when the
+ * new file is refused and the running config stays. */
+int	daemon_reload(struct daemon *);
 
 #endif /* DMIP_DAEMON_H */

@@ -20,6 +20,10 @@ cleanup() {
 trap cleanup EXIT
 cp -r "$s/etc/." "$work/"
 chmod 600 "$work"/keys/*.key
+# Unix socket paths are not per namespace: each run uses its own.
+for n in mnd had dhpd; do
+	echo "control_socket = \"$work/$n.sock\"" >> "$work/$n.conf"
+done
 
 for d in mn/mnd ha/had dhp/dhpd; do
 	n=$(basename $d)

@@ -645,6 +645,11 @@ topo_copy_etc() {
 	rm -rf "$TOPO_ETC"
 	cp -r "$TOPO_SRCDIR/etc" "$TOPO_ETC" && chmod 600 "$TOPO_ETC"/keys/* &&
 	chmod u+w "$TOPO_ETC" "$TOPO_ETC"/*.conf || return 1
+	# Unix socket paths are shared by all namespaces: every config
+	# gets its own control socket in the run dir (KEY=VAL may override).
+	for f in "$TOPO_ETC"/*.conf; do
+		printf 'control_socket = "%s"\n' "$TOPO_RUN/$(basename "$f" .conf).sock" >> "$f"
+	done
 	for kv in "$@"; do
 		file=; key=${kv%%=*}; val=${kv#*=}
 		case "$key" in *:*) file=${key%%:*}; key=${key#*:} ;; esac
