@@ -590,10 +590,14 @@ bool
 ha_engine_dad_done(struct ha_engine *e, const struct in6_addr *hoa, bool ok,
     uint64_t now, struct ha_result *res)
 {
-	struct bce *b = bcache_find(e->bc, hoa);
+	/* hoa may point into res (&res->dad_hoa): copy it before res is
+	 * cleared. */
+	struct in6_addr key = *hoa;
+	struct bce *b = bcache_find(e->bc, &key);
 	const struct mh_sa *sa;
 	uint8_t status = ok ? BA_STATUS_ACCEPTED : BA_STATUS_DAD_FAILED;
 
+	hoa = &key;
 	memset(res, 0, sizeof(*res));
 	if (b == NULL || b->state != BCE_DAD)
 		return false;
@@ -735,6 +739,17 @@ ha_engine_expire(struct ha_engine *e, uint64_t now, ha_action_fn fn,
 	e->exp_fn = NULL;
 	e->exp_arg = NULL;
 	return n;
+}
+
+bool
+ha_engine_forget(struct ha_engine *e, const struct in6_addr *hoa)
+{
+	struct bce *b = bcache_find(e->bc, hoa);
+
+	if (b == NULL)
+		return false;
+	bcache_remove(e->bc, b);
+	return true;
 }
 
 uint64_t

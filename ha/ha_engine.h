@@ -146,6 +146,11 @@ bool		 ha_engine_dad_done(struct ha_engine *,
 		    const struct in6_addr *hoa, bool ok, uint64_t now,
 		    struct ha_result *res);
 
+/* Drop the entry of hoa without a reply or an action: the I/O layer
+ * could not install the binding it was told to (had answers 128).
+ * False if there is none. */
+bool		 ha_engine_forget(struct ha_engine *, const struct in6_addr *hoa);
+
 /* Earliest binding expiry (ms), or BCACHE_NO_EXPIRY. */
 uint64_t	 ha_engine_next_expiry(const struct ha_engine *);
 /* Remove every binding expired at now; fn gets a DEL action for each

@@ -194,10 +194,7 @@ apply_failed(struct had *h, const struct in6_addr *hoa,
 	reject_reply(h, res, b, bu_opt, seq);
 	log_warnx("binding %s: data plane change failed, entry removed, "
 	    "BA 128", a6(hoa, s));
-	/* ha_engine_bcache() is const; the engine owns the cache but has
-	 * no removal call for this case (reported). */
-	bcache_remove((struct bcache *)(uintptr_t)ha_engine_bcache(h->eng),
-	    (struct bce *)(uintptr_t)b);
+	(void)ha_engine_forget(h->eng, hoa);
 }
 
 /* ---- expiry -------------------------------------------------------- */

@@ -828,6 +828,27 @@ test_dad(void)
 	ha_engine_free(e);
 }
 
+/* dad_done with the address taken from the result it fills (had passes
+ * &res->dad_hoa), and forget() for a binding the kernel refused. */
+static void
+test_dad_alias_and_forget(void)
+{
+	struct ha_engine *e = engine(false);
+	struct ha_result r;
+
+	CU_ASSERT_EQUAL(send_bu(e, 1, 150, &COA1, 0, &r), HA_V_DAD_PENDING);
+	CU_ASSERT(ha_engine_dad_done(e, &r.dad_hoa, true, NOW0 + 1000, &r));
+	CU_ASSERT_EQUAL(r.verdict, HA_V_ACCEPTED);
+	CU_ASSERT(r.has_action);
+	CU_ASSERT(eq(&r.action.hoa, &HOA1));
+	CU_ASSERT_PTR_NOT_NULL(ha_engine_find(e, &HOA1));
+	CU_ASSERT(ha_engine_forget(e, &HOA1));
+	CU_ASSERT_PTR_NULL(ha_engine_find(e, &HOA1));
+	CU_ASSERT_FALSE(ha_engine_forget(e, &HOA1));
+	CU_ASSERT_EQUAL(ha_engine_next_expiry(e), BCACHE_NO_EXPIRY);
+	ha_engine_free(e);
+}
+
 /* Many mobile nodes on one SA: the MN table and the cache at scale. */
 static void
 test_many_mns(void)
@@ -1038,6 +1059,7 @@ static const CU_TestInfo bu_tests[] = {
 	{ "deregistration: lifetime 0", test_dereg_lifetime0 },
 	{ "deregistration: CoA == HoA", test_dereg_coa_is_hoa },
 	{ "expiry", test_expiry },
+	{ "DAD result aliasing, forget", test_dad_alias_and_forget },
 	{ "wrong key: 146, no change", test_wrong_key },
 	{ "silent drops", test_silent_drops },
 	{ "replayed BU", test_replay },
