@@ -1,16 +1,54 @@
 /*
  * mnd.c: the dmip6 mobile node daemon.
  *
- * This release loads and validates the configuration, opens the
- * signalling socket and runs the event loop; every Mobility Header
- * received is parsed and logged. The protocol engine is added on top of
- * this skeleton by the next issues.
+ * Wiring only (STYLE.md "pure engine, thin edges"): nlwatch events go
+ * into the movement engine (movement.h); its decisions change the
+ * kernel (mn_move.h) and the home registration (mn_home.h, over the
+ * BUL of bul.h); BUs leave through the signalling socket and BAs come
+ * back through on_mh. One evloop timer is kept at the BUL's next
+ * deadline.
+ *
+ * Started away from home, mnd registers at once. Started at home it
+ * sends nothing: it keeps no record of an earlier binding (nothing is
+ * saved yet), a lifetime-0 BU at every start would be answered 133 by
+ * an HA without a binding, and a binding left by a crash expires at the
+ * HA within the lifetime mnd asked for.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
 
+#include "auth.h"
 #include "conf.h"
 #include "daemon.h"
+#include "evloop.h"
 #include "log.h"
+#include "mn_home.h"
+#include "mn_move.h"
+#include "movement.h"
+#include "nlwatch.h"
+
+#define STOP_WAIT_MS	1100	/* hard cap on the wait for the last BA */
+
+struct mnd {
+	struct daemon	*d;
+	struct sa_table	*sas;
+	struct movement	 mv;
+	struct mn_home	 home;
+	struct mn_move	 mm;
+	bool		 mv_ok, home_ok, mm_ok;
+	struct nlwatch	*nlw;
+	struct timer	 timer;		/* at mn_home_deadline() */
+	struct timer	 stop_timer;	/* on_stop's cap */
+	int		 tun_fd;	/* on the loop, or -1 */
+	bool		 stopping;
+	unsigned long	 rx_other;	/* MH that are no BA for us */
+};
 
 static int
 mnd_load(const char *path, void *conf)
@@ -37,17 +75,382 @@ mnd_bind_addr(const void *conf)
 	return NULL;	/* the CoA changes; receive on any address */
 }
 
+static struct bul_now
+now_of(void)
+{
+	struct bul_now n = { evloop_clock_ms(), ntp_now() };
+
+	return n;
+}
+
+static const char *
+a6(const struct in6_addr *a, char *buf)
+{
+	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+/* ---- the BUL timer and sending ------------------------------------ */
+
 static void
-mnd_on_mh(struct daemon *d, const struct mh_msg *m, const uint8_t *buf,
+rearm(struct mnd *m)
+{
+	uint64_t dl = mn_home_deadline(&m->home);
+
+	if (dl == BUL_NO_DEADLINE)
+		evloop_timer_cancel(m->d->loop, &m->timer);
+	else if (evloop_timer_at(m->d->loop, &m->timer, dl) == -1)
+		log_warn("BUL timer");
+}
+
+/* Build, sign and send out's BU, if there is one. False when a BU was
+ * due and did not leave. */
+static bool
+send_bu(struct mnd *m, const struct mn_home_out *out)
+{
+	uint8_t buf[MH_MAX_LEN];
+	ssize_t len;
+
+	if (!out->act.send)
+		return true;
+	if ((len = mn_home_encode(&m->home, &out->act, buf, sizeof(buf))) < 0) {
+		log_warnx("BU seq %u: cannot build it: %s",
+		    out->act.msg.u.bu.seq, mh_strerror((int)len));
+		return false;
+	}
+	if (mhsock_send(m->d->sock, buf, (size_t)len, &out->act.src,
+	    &out->act.dst, 0, 0) == -1) {
+		mn_home_send_failed(&m->home, out, errno);
+		return false;
+	}
+	mn_home_sent(&m->home, out);
+	return true;
+}
+
+/* While stopping, the loop runs until the entry is idle. */
+static void
+after_bul(struct mnd *m, const struct mn_home_out *out)
+{
+	send_bu(m, out);
+	rearm(m);
+	if (m->stopping && mn_home_state(&m->home) == BUL_IDLE)
+		evloop_break(m->d->loop);
+}
+
+static void
+on_timer(struct timer *t, void *arg)
+{
+	struct mnd *m = arg;
+	struct mn_home_out out;
+
+	(void)t;
+	mn_home_timer(&m->home, now_of(), &out);
+	after_bul(m, &out);
+}
+
+/* ---- movement ------------------------------------------------------ */
+
+static void
+on_tun_readable(int fd, uint32_t events, void *arg)
+{
+	struct mnd *m = arg;
+
+	(void)fd;
+	(void)events;
+	if (m->mm.t != NULL)
+		tunnel_on_readable(m->mm.t);
+}
+
+/* The tun backend pumps packets in user space: poll its fd. */
+static void
+watch_tunnel(struct mnd *m)
+{
+	int fd = mn_move_fd(&m->mm);
+
+	if (fd < 0 || m->tun_fd >= 0)
+		return;
+	if (evloop_add_fd(m->d->loop, fd, EPOLLIN, on_tun_readable, m) == -1) {
+		log_warn("tunnel fd");
+		return;
+	}
+	m->tun_fd = fd;
+}
+
+static void
+on_new_coa(struct mnd *m, const struct movement_decision *dec)
+{
+	struct mn_home_out out;
+	char c[INET6_ADDRSTRLEN];
+
+	log_info("CoA %s on %s", a6(&dec->coa, c), dec->ifname);
+	/* Data plane first: the BA may come back at once. A tunnel that
+	 * fails is logged and tried again at the next CoA; the binding is
+	 * still worth having. */
+	if (mn_move_away(&m->mm, &dec->coa, dec->ifindex) == 0)
+		watch_tunnel(m);
+	mn_home_coa(&m->home, &dec->coa, now_of(), &out);
+	after_bul(m, &out);
+}
+
+static void
+on_home(struct mnd *m, const struct movement_decision *dec)
+{
+	struct mn_home_out out;
+
+	log_info("at home on %s", dec->ifname);
+	/* The HoA must be on the link before the BU leaves from it. */
+	mn_move_home(&m->mm, dec->ifindex);
+	mn_home_at_home(&m->home, now_of(), &out);
+	after_bul(m, &out);
+}
+
+static void
+on_nlw(const struct nlw_event *ev, void *arg)
+{
+	struct mnd *m = arg;
+	struct movement_decision dec;
+	enum mv_state old = m->mv.state;
+	enum move_kind k;
+
+	if (m->stopping)
+		return;
+	k = movement_event(&m->mv, ev, &dec);
+	if (k != MOVE_NONE || dec.state != old)
+		log_info("movement: %s -> %s (%s)", mv_state_name(old),
+		    mv_state_name(dec.state), dec.why);
+	if (mn_move_prune_now(k, &dec))
+		mn_move_prune(&m->mm, &dec.stale, dec.ifname);
+	switch (k) {
+	case MOVE_NEW_COA:
+		on_new_coa(m, &dec);
+		break;
+	case MOVE_HOME:
+		on_home(m, &dec);
+		break;
+	case MOVE_LOST:
+		log_info("no usable link: registration state kept");
+		break;
+	case MOVE_NONE:
+		break;
+	}
+}
+
+static void
+on_nlw_readable(int fd, uint32_t events, void *arg)
+{
+	struct mnd *m = arg;
+
+	(void)fd;
+	(void)events;
+	if (nlwatch_read(m->nlw) == -1)
+		log_warnx("netlink: events may have been lost");
+}
+
+/* ---- signalling ---------------------------------------------------- */
+
+static void
+mnd_on_mh(struct daemon *d, const struct mh_msg *msg, const uint8_t *buf,
     size_t len, const struct mh_rxinfo *ri)
 {
-	char src[INET6_ADDRSTRLEN];
+	struct mnd *m = d->engine;
+	struct mn_home_out out;
 
+	if (m == NULL)
+		return;
+	if (mn_home_input(&m->home, msg, buf, len, &ri->src, &ri->dst,
+	    now_of(), &out) != MN_BA_USED) {
+		m->rx_other++;
+		return;
+	}
+	after_bul(m, &out);
+}
+
+/* ---- start and stop ----------------------------------------------- */
+
+static enum tunnel_kind
+tunnel_kind_of(enum conf_backend b)
+{
+	switch (b) {
+	case CONF_BACKEND_SEG6:
+		return TUNNEL_SEG6;
+	case CONF_BACKEND_TUN:
+		return TUNNEL_TUN;
+	case CONF_BACKEND_IP6TNL:
+		return TUNNEL_IP6TNL;
+	case CONF_BACKEND_AUTO:
+		break;
+	}
+	return TUNNEL_AUTO;
+}
+
+/* RFC 6275 11.8 leaves the first sequence number open; a random one
+ * keeps a restarted mnd clear of the numbers the HA saw last. */
+static uint16_t
+first_seq(void)
+{
+	uint16_t s;
+
+	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != (ssize_t)sizeof(s))
+		s = (uint16_t)(time(NULL) ^ getpid());
+	return s;
+}
+
+/* Undo on_start, in any state it got to. */
+static void
+mnd_cleanup(struct mnd *m)
+{
+	evloop_timer_cancel(m->d->loop, &m->timer);
+	evloop_timer_cancel(m->d->loop, &m->stop_timer);
+	if (m->tun_fd >= 0)
+		evloop_del_fd(m->d->loop, m->tun_fd);
+	m->tun_fd = -1;
+	if (m->nlw != NULL) {
+		evloop_del_fd(m->d->loop, nlwatch_fd(m->nlw));
+		nlwatch_close(m->nlw);
+		m->nlw = NULL;
+	}
+	if (m->mm_ok)
+		mn_move_close(&m->mm);
+	if (m->home_ok)
+		mn_home_free(&m->home);
+	if (m->mv_ok)
+		movement_free(&m->mv);
+	sa_table_free(m->sas);
+	m->d->engine = NULL;
+	free(m);
+}
+
+static int
+mnd_engines(struct mnd *m, struct mnd_conf *c)
+{
+	const struct mh_sa *sa;
+
+	if ((m->sas = sa_table_new()) == NULL ||
+	    conf_sa_move_to_table(&c->common, m->sas) == -1) {
+		log_warn("security associations");
+		return -1;
+	}
+	if ((sa = sa_table_find(m->sas, c->ha_spi)) == NULL) {
+		log_warnx("no security association with SPI %u (ha_spi)",
+		    c->ha_spi);
+		return -1;
+	}
+	movement_init(&m->mv, &c->home_address, &c->home_prefix.addr,
+	    c->home_prefix.len);
+	m->mv_ok = true;
+	for (size_t i = 0; i < c->ninterfaces; i++)
+		if (movement_add_ifname(&m->mv, c->interfaces[i]) == -1) {
+			log_warnx("interface %s", c->interfaces[i]);
+			return -1;
+		}
+	if (mn_home_init(&m->home, &c->home_agent, &c->home_address, sa,
+	    c->lifetime, first_seq()) == -1) {
+		log_warn("binding update list");
+		return -1;
+	}
+	m->home_ok = true;
+	if (mn_move_init(&m->mm, tunnel_kind_of(c->common.backend),
+	    &c->home_address, c->home_prefix.len, &c->home_agent) == -1)
+		return -1;
+	m->mm_ok = true;
+	return 0;
+}
+
+static int
+mnd_on_start(struct daemon *d)
+{
+	struct mnd_conf *c = d->conf;
+	struct mnd *m;
+	char h[INET6_ADDRSTRLEN], a[INET6_ADDRSTRLEN];
+
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		log_warn("mnd");
+		return -1;
+	}
+	m->d = d;
+	m->tun_fd = -1;
+	d->engine = m;
+	timer_init(&m->timer, on_timer, m);
+	timer_init(&m->stop_timer, NULL, NULL);
+	if (mnd_engines(m, c) == -1)
+		goto fail;
+	log_info("home address %s, home agent %s (SPI %u), lifetime %us, "
+	    "backend %s", a6(&c->home_address, h), a6(&c->home_agent, a),
+	    c->ha_spi, c->lifetime, conf_backend_name(c->common.backend));
+	/* The dump comes through on_nlw at once: away from home, the
+	 * first BU leaves from inside nlwatch_open(). */
+	if ((m->nlw = nlwatch_open(on_nlw, m)) == NULL) {
+		log_warnx("netlink: cannot watch links and addresses");
+		goto fail;
+	}
+	if (evloop_add_fd(d->loop, nlwatch_fd(m->nlw), EPOLLIN,
+	    on_nlw_readable, m) == -1) {
+		log_warn("netlink fd");
+		goto fail;
+	}
+	if (m->mv.state == MV_LOST || m->mv.state == MV_UNKNOWN)
+		log_info("no usable link yet: waiting for one");
+	return 0;
+fail:
+	mnd_cleanup(m);
+	return -1;
+}
+
+static void
+on_stop_timeout(struct timer *t, void *arg)
+{
+	struct mnd *m = arg;
+
+	(void)t;
+	log_info("no BA to the deregistration within %u ms", STOP_WAIT_MS);
+	evloop_break(m->d->loop);
+}
+
+/* A second SIGTERM/SIGINT while waiting for the last BA. */
+static void
+on_second_signal(int signo, void *arg)
+{
+	struct mnd *m = arg;
+
+	log_info("signal %d again: not waiting for the BA", signo);
+	evloop_break(m->d->loop);
+}
+
+static void
+mnd_on_stop(struct daemon *d)
+{
+	struct mnd *m = d->engine;
+	struct mn_home_out out;
+
+	if (m == NULL)
+		return;
+	m->stopping = true;
+	if (m->nlw != NULL) {
+		/* No more moves: the kernel state is about to go. */
+		evloop_del_fd(d->loop, nlwatch_fd(m->nlw));
+		nlwatch_close(m->nlw);
+		m->nlw = NULL;
+	}
+	if (mn_home_shutdown(&m->home, now_of(), &out) && send_bu(m, &out)) {
+		rearm(m);
+		timer_init(&m->stop_timer, on_stop_timeout, m);
+		if (evloop_timer_add(d->loop, &m->stop_timer,
+		    STOP_WAIT_MS) == 0 &&
+		    evloop_on_signal(d->loop, SIGTERM, on_second_signal,
+		    m) == 0 &&
+		    evloop_on_signal(d->loop, SIGINT, on_second_signal,
+		    m) == 0 &&
+		    evloop_run(d->loop) == -1)
+			log_warn("event loop");
+	}
+	mnd_cleanup(m);
+}
+
+static void
+mnd_on_reload(struct daemon *d)
+{
 	(void)d;
-	(void)buf;
-	inet_ntop(AF_INET6, &ri->src, src, sizeof(src));
-	log_info("%s from %s (%zu bytes): no handler in this release",
-	    mh_type_name(m->type), src, len);
+	log_info("home address, home agent, lifetime, interfaces, backend "
+	    "and keys take effect at the next start of mnd");
 }
 
 static const struct daemon_def mnd_def = {
@@ -59,6 +462,9 @@ static const struct daemon_def mnd_def = {
 	.free = mnd_free,
 	.bind_addr = mnd_bind_addr,
 	.on_mh = mnd_on_mh,
+	.on_reload = mnd_on_reload,
+	.on_start = mnd_on_start,
+	.on_stop = mnd_on_stop,
 };
 
 int
