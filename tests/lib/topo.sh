@@ -282,6 +282,19 @@ _topo_port() {
 	ns=$(topo_ns "$n") && sw=$(topo_ns sw) || return 1
 	ip -n "$ns" link add "$ifn" type veth peer name "$n-$ifn" netns "$sw" &&
 	ip -n "$sw" link set "$n-$ifn" master "$br" up || return 1
+	# A veth hands packets on with the checksum still to be done
+	# (CHECKSUM_PARTIAL); a user-space tunnel endpoint (the tun backend)
+	# that reads such a packet from its raw socket gets it unfinished
+	# and the inner TCP checksum fails at the MN. No real wire carries
+	# such packets: make the veths finish checksums like a NIC does.
+	# TOPO_TXCSUM=on keeps the offload (to study that case).
+	if [ "${TOPO_TXCSUM:-off}" = off ]; then
+		ip netns exec "$ns" ethtool -K "$ifn" tx off >/dev/null &&
+		ip netns exec "$sw" ethtool -K "$n-$ifn" tx off >/dev/null || {
+			_topo_err "ethtool -K $ifn tx off failed (tests/deps.sh installs ethtool)"
+			return 1
+		}
+	fi
 	[ "${4:-}" = down ] || ip -n "$ns" link set "$ifn" up
 }
 
