@@ -255,6 +255,10 @@ nlr_route_add(struct nlr *n, const struct nlr_route *r, bool replace)
 	return m ? nlr_talk(n, m) : -ENOMEM;
 }
 
+/* Deletes only a route dmip6 added (proto static): the protocol tells our
+ * route from the kernel's own one for the same prefix (e.g. the "proto
+ * kernel" route of a local address). Routes from RAs ("proto ra") are
+ * deleted by mn_move.c with protocol 0. */
 int
 nlr_route_del(struct nlr *n, const struct nlr_route *r)
 {
