@@ -25,6 +25,7 @@
 #include "ha_dad.h"
 #include "ha_dataplane.h"
 #include "ha_engine.h"
+#include "had_ctl.h"
 #include "had_reload.h"
 #include "log.h"
 
@@ -53,6 +54,7 @@ struct had {
 	char			 home_if[CONF_IFNAME_MAX];
 	bool			 udp;		/* UDP transport */
 	struct had_io_stats	 st;
+	struct had_ctl		 ctl;		/* dmipctl commands */
 };
 
 /* Where and how a reply goes. */
@@ -520,6 +522,11 @@ had_on_start(struct daemon *d)
 	if (!c->skip_dad && (h->dad = ha_dad_open(d->loop, c->home_interface,
 	    on_dad_done, h)) == NULL)
 		goto err;
+	h->ctl.eng = h->eng;
+	h->ctl.loop = d->loop;
+	h->ctl.conf = (const struct had_conf **)&d->conf;
+	if (had_ctl_register(d->ctl, &h->ctl) == -1)
+		goto err;
 	d->engine = h;
 	log_info("home agent %s for %s/%u on %s: %zu mobile nodes, %s "
 	    "backend, DAD %s", a6(&c->address, a),
@@ -619,6 +626,15 @@ had_on_reload(struct daemon *d)
 		log_info("reload: no setting changed that needs a restart");
 }
 
+static void
+had_ctl_stats_hook(struct daemon *d, struct ctl_out *o)
+{
+	struct had *h = d->engine;
+
+	if (h != NULL)
+		had_ctl_stats(&h->ctl, o);
+}
+
 static const struct daemon_def had_def = {
 	.name = "had",
 	.default_conf = HAD_CONF_DEFAULT,
@@ -631,6 +647,7 @@ static const struct daemon_def had_def = {
 	.on_reload = had_on_reload,
 	.on_start = had_on_start,
 	.on_stop = had_on_stop,
+	.ctl_stats = had_ctl_stats_hook,
 };
 
 int

@@ -158,6 +158,8 @@ scenario_b() {
 		grep -qF "binding $TOPO_HOA -> $coa1 added" "$TOPO_RUN/had-ha.log"
 	check "1: the HA routes the HoA into the tunnel" \
 		test "$(ha_hoa_path)" = tunnel
+	check "1: dmipctl show bindings (had, JSON): $TOPO_HOA -> $coa1 active" \
+		ctl_binding "$coa1"
 
 	serve 65536 10000000 one && fetch_bg
 	check "1: CN1 reaches the TCP server on the HoA (64 KiB intact)" \
@@ -227,6 +229,21 @@ scenario_b() {
 
 	stop_daemons
 	topo_down 0
+}
+
+# ctl_binding COA: had's `show bindings` (JSON) has the HoA bound to COA,
+# active, with a lifetime and an expiry; `stats` counts one binding.
+ctl_binding() {
+	local j
+	j=$("$TOPO_BUILDDIR/tools/dmipctl" -s "$TOPO_RUN/had.sock" --json show bindings) || return 1
+	echo "$j" | H=$TOPO_HOA C=$1 python3 -c '
+import json, os, sys
+b = json.load(sys.stdin)["bindings"]
+ok = [x for x in b if x["hoa"] == os.environ["H"] and x["coa"] == os.environ["C"]
+      and x["state"] == "active" and x["lifetime"] > 0 and x["expires_in"] is not None]
+sys.exit(0 if len(b) == 1 and ok else 1)' || { echo "  had: $j"; return 1; }
+	"$TOPO_BUILDDIR/tools/dmipctl" -s "$TOPO_RUN/had.sock" --json stats |
+	    python3 -c 'import json, sys; sys.exit(json.load(sys.stdin)["bindings"] != 1)'
 }
 
 # capture_signalling PCAP COA: a BU from COA to the HA carrying the HoA
