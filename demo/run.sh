@@ -1,70 +1,133 @@
 #!/bin/bash
-# dmip6 demo (foundation release): build, check the example configs,
-# start the three daemons in network namespaces of their own and show
-# them exchanging nothing yet but their start-up and a Mobility Header
-# each; the handoff demo with per-flow report arrives with the
-# home-registration and DHP issues. Run as root on Debian 12.
+# dmip6 demo: a real topology in network namespaces (tests/lib/topo.sh),
+# the real daemons, live traffic, one handoff, and a per-flow report.
+#
+#   MN -- AR1 / AR2 -- core -- {HA (had), DHP1, DHP2, CN1, CN2}
+#
+# Two flows run across a handoff AR1 -> AR2:
+#   1. CN1 -> the MN's home address (HoA): a paced TCP download anchored
+#      at the home agent; it must survive the handoff byte for byte.
+#   2. MN -> CN2 from the care-of address (CoA), not anchored: it is
+#      bound to the old network, so the handoff ends it (by design: such
+#      a flow needs no continuity and pays no tunnel).
+# The report shows, per flow, its address, anchor, bytes, whether the
+# bytes are intact, and the interruption measured on the HA's link.
+#
+# Run as root on Debian 12: bash demo/run.sh. Nothing outside the demo's
+# own namespaces is touched; everything is removed at exit.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${DMIP_BUILD_DIR:-$top/build-demo}
-ns_prefix="dmipdemo-$$"
-work=$(mktemp -d)
-pids=()
-
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	for n in ha mn; do ip netns del "$ns_prefix-$n" 2>/dev/null || true; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
 
 say() { printf '\n== %s\n' "$*"; }
 
-say "dependencies and build"
+if [ "$(id -u)" != 0 ]; then
+	echo "demo: run as root (network namespaces, apt-get)" >&2
+	exit 1
+fi
+
+say "dependencies and build ($build)"
 bash "$top/tests/deps.sh"
-(cd "$top" && [ -x configure ] || autoreconf -fi >/dev/null)
+(cd "$top" && { [ -x configure ] || autoreconf -fi >/dev/null 2>&1; })
 mkdir -p "$build"
 (cd "$build" && { [ -f Makefile ] || "$top/configure" -q; } && make -s -j"$(nproc)")
 
-say "example configurations (etc/), checked with -n"
-cp -r "$top/etc/." "$work/"
-chmod 600 "$work"/keys/*.key
-for d in mn/mnd ha/had dhp/dhpd; do
-	n=$(basename "$d")
-	"$build/$d" -n -f "$work/$n.conf" > "$work/$n.effective"
-	echo "$n: $(grep -c . "$work/$n.effective") lines of effective configuration, OK"
-done
+# The harness expects automake's test variables.
+export srcdir=$top builddir=$build
+# shellcheck source=../tests/lib/topo.sh
+. "$top/tests/lib/topo.sh"
+set +e		# the harness functions report errors themselves
+topo_trap
+XFER=$top/tests/tools/tcpxfer.py
+ctl() { "$build/tools/dmipctl" -s "$TOPO_RUN/$1.sock" "${@:2}"; }
 
-say "had and mnd in two network namespaces, linked by veth (2001:db8:f::/64)"
-ip netns add "$ns_prefix-ha"
-ip netns add "$ns_prefix-mn"
-# Created inside the namespaces: the root namespace is never touched.
-ip -n "$ns_prefix-ha" link add dha type veth peer name dmn netns "$ns_prefix-mn"
-for n in ha mn; do ip -n "$ns_prefix-$n" link set lo up; done
-ip netns exec "$ns_prefix-ha" sysctl -q -w net.ipv6.conf.dha.accept_dad=0
-ip netns exec "$ns_prefix-mn" sysctl -q -w net.ipv6.conf.dmn.accept_dad=0
-ip -n "$ns_prefix-ha" addr add 2001:db8:f::10/64 dev dha nodad
-ip -n "$ns_prefix-mn" addr add 2001:db8:f::100/64 dev dmn nodad
-ip -n "$ns_prefix-ha" link set dha up
-ip -n "$ns_prefix-mn" link set dmn up
-ip netns exec "$ns_prefix-ha" "$build/ha/had" -d -v -f "$work/had.conf" 2> "$work/had.log" &
-pids+=($!)
-sleep 0.5
-say "a malformed and a well-formed Mobility Header sent to had (2001:db8:f::10)"
-ip netns exec "$ns_prefix-mn" python3 - <<'PY'
-import socket
-s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)
-# BU seq 7, A|H, lifetime 60, PadN(2): 16 bytes, Header Len 1
-bu = bytes([59, 1, 5, 0, 0, 0, 0, 7, 0xc0, 0, 0, 60, 1, 0, 0, 0])
-s.sendto(bu, ("2001:db8:f::10", 0))
-s.sendto(bu[:12], ("2001:db8:f::10", 0))   # truncated: Header Len says 16
-PY
-sleep 0.5
-kill -TERM "${pids[0]}"; wait "${pids[0]}" || true; pids=()
-echo "had's log:"
-sed 's/^/  /' "$work/had.log"
+say "topology: MN, two access routers with radvd, core, HA, two DHPs, two CNs"
+topo_up || exit 1
+coa1=$(topo_coa 1)
+topo_copy_etc >/dev/null
+topo_capture ha lan0 "$TOPO_RUN/ha.pcapng" || exit 1
 
-say "unit and script tests"
-make -s -C "$build" check 2>&1 | grep -E '^(PASS|FAIL|ERROR|SKIP|XFAIL)|^# ' || true
+say "had on the home agent, mnd on the mobile node"
+topo_start_daemon ha had "$TOPO_ETC/had.conf" || exit 1
+t0=$(topo_now)
+topo_start_daemon mn mnd "$TOPO_ETC/mnd.conf" || exit 1
+if ! topo_wait_for "grep -q 'registered $TOPO_HOA via $coa1' '$TOPO_RUN/mnd-mn.log'" 6; then
+	echo "demo: mnd did not register; its log:" >&2
+	sed 's/^/  | /' "$TOPO_RUN/mnd-mn.log" >&2
+	exit 1
+fi
+echo "mnd registered HoA $TOPO_HOA via CoA $coa1 in $(topo_ms_since "$t0") ms (DAD at the HA included)"
+echo "had's binding cache (dmipctl show bindings):"
+ctl had show bindings | sed 's/^/  /'
+
+say "two flows start: CN1 -> HoA (anchored at the HA), MN -> CN2 from the CoA"
+topo_exec mn python3 "$XFER" serve "$TOPO_HOA" 5001 4000000 1000000 demo1 \
+    > "$TOPO_RUN/f1.serve" 2>&1 &
+_T_PIDS+=($!)
+topo_exec cn2 python3 "$XFER" serve "$TOPO_CN2" 5002 4000000 1000000 demo2 \
+    > "$TOPO_RUN/f2.serve" 2>&1 &
+_T_PIDS+=($!)
+topo_wait_for "grep -q listening '$TOPO_RUN/f1.serve' && grep -q listening '$TOPO_RUN/f2.serve'" 5
+topo_exec cn1 python3 "$XFER" fetch "$TOPO_HOA" 5001 8 > "$TOPO_RUN/f1.fetch" 2>&1 &
+f1=$!
+_T_PIDS+=($f1)
+topo_exec mn python3 "$XFER" fetch "$TOPO_CN2" 5002 8 > "$TOPO_RUN/f2.fetch" 2>&1 &
+f2=$!
+_T_PIDS+=($f2)
+sleep 1.5
+
+say "handoff: the MN's port moves from AR1's link to AR2's (link stays up)"
+topo_handoff_b 2 || exit 1
+coa2=$(topo_coa 2)
+if topo_wait_for "grep -q 'registered $TOPO_HOA via $coa2' '$TOPO_RUN/mnd-mn.log'" 5; then
+	echo "new CoA $coa2 after $TOPO_HO_ADDR_MS ms; binding update acknowledged after $(topo_ms_since "$TOPO_HO_T0") ms"
+else
+	echo "demo: no re-registration from $coa2" >&2
+fi
+echo "had's binding cache now:"
+ctl had show bindings | sed 's/^/  /'
+wait "$f1"
+wait "$f2"
+topo_capture_stop "$TOPO_RUN/ha.pcapng"
+
+# Per-flow outcome.
+digest() { awk '/^bytes/ { print $2, $4 }' "$1" 2>/dev/null; }
+outcome() {
+	local s f
+	s=$(digest "$1") f=$(digest "$2")
+	if [ -n "$f" ] && [ "$s" = "$f" ]; then
+		echo "complete, $(echo "$f" | cut -d' ' -f1) bytes, SHA-256 equal"
+	elif [ -n "$f" ]; then
+		echo "ended early: $(echo "$f" | cut -d' ' -f1) bytes"
+	else
+		echo "ended at the handoff: $(tail -n 1 "$2" | cut -c1-60)"
+	fi
+}
+# Interruption on the HA's link: per direction, the last tunnelled
+# packet on the old CoA to the first on the new one; the longer of the
+# two, or "none" when both paths overlapped.
+gap=$(tshark -n -r "$TOPO_RUN/ha.pcapng" -Y 'ipv6.nxt == 41' -E occurrence=f \
+    -T fields -e frame.time_epoch -e ipv6.src -e ipv6.dst 2>/dev/null |
+    awk -v o="$coa1" -v n="$coa2" '
+	$2 == o { lu = $1 } $3 == o { ld = $1 }
+	$2 == n && !fu { fu = $1 } $3 == n && !fd { fd = $1 }
+	END {
+		if (!lu || !fu || !ld || !fd) { print "n/a"; exit }
+		g = fu - lu; if (fd - ld > g) g = fd - ld
+		if (g <= 0) print "none"; else printf "%.0f ms\n", g * 1000
+	}')
+
+say "per-flow report"
+printf '%-4s %-14s %-24s %-12s %-10s %s\n' flow "started by" address anchor interrupt outcome
+printf '%-4s %-14s %-24s %-12s %-10s %s\n' 1 "CN1" "HoA $TOPO_HOA" "HA" "$gap" \
+    "$(outcome "$TOPO_RUN/f1.serve" "$TOPO_RUN/f1.fetch")"
+printf '%-4s %-14s %-24s %-12s %-10s %s\n' 2 "MN" "CoA ${coa1%%:0:*}::..." "none" "-" \
+    "$(outcome "$TOPO_RUN/f2.serve" "$TOPO_RUN/f2.fetch")"
+
+say "stop: mnd deregisters, both daemons remove their kernel state"
+topo_stop_daemon mn mnd && echo "mnd exited 0"
+topo_stop_daemon ha had && echo "had exited 0"
+grep -E 'registered|deregistered|movement:|CoA ' "$TOPO_RUN/mnd-mn.log" | grep -v '^.*bul ' | sed 's/^/  mnd | /' | tail -n 12
+grep -E '^.*binding ' "$TOPO_RUN/had-ha.log" | sed 's/^/  had | /' | tail -n 6
+topo_down 0
