@@ -423,6 +423,12 @@ find_stale(const struct movement *mv, const struct mv_iface *ifp,
 		st->addrs[st->naddrs].addr = a->addr;
 		st->addrs[st->naddrs++].plen = a->plen;
 	}
+	/* A new router whose prefix has not arrived yet leaves the chosen
+	 * (old) address as the newest: then no address of another prefix
+	 * is stale, and neither is the router that address came from. The
+	 * routers are stale only together with the prefix they left. */
+	if (st->naddrs == 0)
+		return;
 	for (i = 0; i < ifp->nrouters; i++)
 		if (&ifp->routers[i] != rn)
 			st->routers[st->nrouters++] = ifp->routers[i].gw;

@@ -204,6 +204,8 @@ test_method_b(void)
 	CU_ASSERT_EQUAL(route_ev(&mv, MN0, "fe80::3:1", false, &d), MOVE_NONE);
 	CU_ASSERT_TRUE(same(&d.coa, "2001:db8:2::a"));	/* still usable */
 	CU_ASSERT_EQUAL(d.stale.naddrs, 0);
+	/* ... and the router of the address in use is not stale either */
+	CU_ASSERT_EQUAL(d.stale.nrouters, 0);
 	CU_ASSERT_EQUAL(addr_ev(&mv, MN0, "2001:db8:3::a", IFA_F_TENTATIVE,
 	    false, &d), MOVE_NONE);
 	CU_ASSERT_EQUAL(d.stale.naddrs, 0);
@@ -228,6 +230,31 @@ test_method_b(void)
 	CU_ASSERT_EQUAL(d.stale.naddrs, 0);
 	CU_ASSERT_EQUAL(d.stale.nrouters, 0);
 	CU_ASSERT_TRUE(same(&d.coa, "2001:db8:3::a"));
+	movement_free(&mv);
+}
+
+/* Method B with the new prefix's address before its router: the
+ * stale set appears with the router. */
+static void
+test_method_b_address_first(void)
+{
+	struct movement mv;
+	struct movement_decision d;
+
+	mv_setup(&mv);
+	link_ev(&mv, MN0, "mn0", true, &d);
+	addr_ev(&mv, MN0, "2001:db8:2::a", 0, false, &d);
+	route_ev(&mv, MN0, "fe80::2:1", false, &d);
+	CU_ASSERT_EQUAL(addr_ev(&mv, MN0, "2001:db8:3::a", 0, false, &d),
+	    MOVE_NEW_COA);
+	CU_ASSERT_TRUE(same(&d.coa, "2001:db8:3::a"));
+	CU_ASSERT_EQUAL(d.stale.naddrs, 0);
+	CU_ASSERT_EQUAL(d.stale.nrouters, 0);
+	CU_ASSERT_EQUAL(route_ev(&mv, MN0, "fe80::3:1", false, &d), MOVE_NONE);
+	CU_ASSERT_EQUAL_FATAL(d.stale.naddrs, 1);
+	CU_ASSERT_TRUE(same(&d.stale.addrs[0].addr, "2001:db8:2::a"));
+	CU_ASSERT_EQUAL_FATAL(d.stale.nrouters, 1);
+	CU_ASSERT_TRUE(same(&d.stale.routers[0], "fe80::2:1"));
 	movement_free(&mv);
 }
 
@@ -445,6 +472,7 @@ static CU_TestInfo movement_tests[] = {
 	{ "method A: mn1 down, mn2 up", test_method_a },
 	{ "newest attachment wins", test_newest_attachment_wins },
 	{ "method B: stale address and router", test_method_b },
+	{ "method B: address before router", test_method_b_address_first },
 	{ "second router, same prefix", test_second_router_same_prefix },
 	{ "tentative, DAD failed, deprecated", test_tentative_deprecated },
 	{ "HoA and DHoAs excluded", test_excluded },
