@@ -7,7 +7,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
   libnetfilter-queue-dev libnfnetlink-dev libnl-3-dev libnl-route-3-dev
   libssl-dev openssl libconfuse-dev libcunit1-dev
   iptables iproute2 iputils-ping tshark python3
-  radvd ndisc6 ethtool"
+  radvd ndisc6 ethtool mininet"
 
 missing=""
 for p in $PKGS; do
