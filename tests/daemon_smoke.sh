@@ -23,6 +23,7 @@ chmod 600 "$work"/keys/*.key
 # Unix socket paths are not per namespace: each run uses its own.
 for n in mnd had dhpd; do
 	echo "control_socket = \"$work/$n.sock\"" >> "$work/$n.conf"
+	echo "state_dir = \"$work/state-$n\"" >> "$work/$n.conf"
 done
 
 for d in mn/mnd ha/had dhp/dhpd; do

@@ -139,9 +139,10 @@ interruption() {
 }
 
 scenario_b() {
-	local coa1 coa2 t0 ms pc="$TOPO_RUN/ha-lan0.pcapng" n gap
+	local coa1 coa2 t0 ms pc n gap
 	echo "== scenario B ($NAME): register, handoff by re-bridging, home"
 	topo_up || { bad "topology"; return; }
+	pc=$TOPO_RUN/ha-lan0.pcapng	# TOPO_RUN exists from topo_up on
 	coa1=$(topo_coa 1)
 	topo_capture ha lan0 "$pc" || { bad "capture"; return; }
 	t0=$(topo_now)
@@ -228,7 +229,7 @@ scenario_b() {
 		topo_wait_for "topo_exec cn1 ping -6 -n -q -c 1 -W 0.5 $TOPO_HOA >/dev/null" 4
 
 	stop_daemons
-	topo_down 0
+	topo_down $((nfail > 0))
 }
 
 # ctl_binding COA: had's `show bindings` (JSON) has the HoA bound to COA,
@@ -283,9 +284,10 @@ stop_daemons() {
 }
 
 scenario_a() {
-	local coa1 coa2 pc="$TOPO_RUN/ha-lan0-a.pcapng" gap
+	local coa1 coa2 pc gap
 	echo "== scenario A ($NAME): handoff by interface down/up"
 	topo_up --two-ifaces || { bad "topology (two interfaces)"; return; }
+	pc=$TOPO_RUN/ha-lan0-a.pcapng
 	coa1=$(topo_coa 1)
 	topo_capture ha lan0 "$pc" || { bad "capture"; return; }
 	start_daemons 'mnd.conf:interfaces={"mn1", "mn2"}' ||
@@ -311,7 +313,7 @@ scenario_a() {
 	row "A: interruption (last pkt via old CoA -> first via new)" "$gap"
 	check "A: the capture shows the tunnel on both CoAs" test "$gap" != n/a
 	stop_daemons
-	topo_down 0
+	topo_down $((nfail > 0))
 }
 
 scenario_b

@@ -660,8 +660,11 @@ topo_copy_etc() {
 	chmod u+w "$TOPO_ETC" "$TOPO_ETC"/*.conf || return 1
 	# Unix socket paths are shared by all namespaces: every config
 	# gets its own control socket in the run dir (KEY=VAL may override).
+	# Likewise the state files (bindings, leases): a daemon must not
+	# restore what another test left in the default state_dir.
 	for f in "$TOPO_ETC"/*.conf; do
 		printf 'control_socket = "%s"\n' "$TOPO_RUN/$(basename "$f" .conf).sock" >> "$f"
+		printf 'state_dir = "%s"\n' "$TOPO_RUN/state-$(basename "$f" .conf)" >> "$f"
 	done
 	for kv in "$@"; do
 		file=; key=${kv%%=*}; val=${kv#*=}
