@@ -85,6 +85,9 @@ struct conf_port_range {
 
 /* ---- mnd ---------------------------------------------------------- */
 
+struct conf_dhcp6c;	/* the dhcp6 sections: conf_dhcp6.h */
+struct conf_dhcp6s;
+
 struct mnd_dhp {
 	char		 name[CONF_NAME_MAX];
 	struct in6_addr	 address;
@@ -130,6 +133,7 @@ struct mnd_conf {
 	struct mnd_policy	*policies;
 	size_t			 npolicies;
 	struct conf_groups	 allow_groups[CONT_MAX + 1];	/* by CONT_* */
+	struct conf_dhcp6c	*dhcp6;		/* conf_dhcp6.h; NULL: none */
 };
 
 /* ---- had ---------------------------------------------------------- */
@@ -191,6 +195,7 @@ struct dhpd_conf {
 	bool			 continuity[CONT_MAX + 1];	/* by CONT_* */
 	struct dhpd_mn		*mns;
 	size_t			 nmns;
+	struct conf_dhcp6s	*dhcp6;		/* conf_dhcp6.h; NULL: none */
 };
 
 /*

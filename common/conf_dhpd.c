@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "conf_dhcp6.h"
 
 #define DHPD_MAX_LEASES_DEFAULT	1000000
 
@@ -32,6 +33,7 @@ static cfg_opt_t dhpd_opts[] = {
 	    "{\"session-lasting\", \"graceful-replacement\"}", CFGF_NONE),
 	CFG_SEC("mobile_node", mn_opts,
 	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CONF_DHCP6S_SEC,
 	CFG_END()
 };
 
@@ -152,6 +154,8 @@ dhpd_conf_load(const char *path, struct dhpd_conf *c)
 		    &c->max_leases);
 		load_continuity(&ctx, c);
 		load_mns(&ctx, c);
+		conf_dhcp6s_load(&ctx, c->pools, c->npools,
+		    addr_ok ? &c->address : NULL, &c->dhcp6);
 	} else
 		ctx.nerr++;
 	nerr = ctx.nerr;
@@ -196,6 +200,7 @@ dhpd_conf_print(FILE *fp, const struct dhpd_conf *c)
 		    &c->mns[i].home_address);
 		fprintf(fp, "\tspi = %u\n}\n", c->mns[i].spi);
 	}
+	conf_dhcp6s_print(fp, c->dhcp6);
 }
 
 void
@@ -204,5 +209,6 @@ dhpd_conf_free(struct dhpd_conf *c)
 	conf_common_free(&c->common);
 	free(c->pools);
 	free(c->mns);
+	conf_dhcp6s_free(c->dhcp6);
 	memset(c, 0, sizeof(*c));
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "conf_dhcp6.h"
 
 #define MND_GRACE_DEFAULT_S	60	/* G.4 step 4 */
 
@@ -51,6 +52,7 @@ static cfg_opt_t mnd_opts[] = {
 	CFG_STR_LIST("allow_session_lasting_groups", NULL, CFGF_NODEFAULT),
 	CFG_STR_LIST("allow_graceful_replacement_groups", NULL,
 	    CFGF_NODEFAULT),
+	CONF_DHCP6C_SEC,
 	CFG_END()
 };
 
@@ -285,6 +287,8 @@ mnd_conf_load(const char *path, struct mnd_conf *c)
 		    &c->grace_period);
 		c->fallback_to_ha = cfg_getbool(ctx.cfg, "fallback_to_ha");
 		load_groups(&ctx, c);
+		conf_dhcp6c_load(&ctx, c->interfaces, c->ninterfaces,
+		    &c->dhcp6);
 	} else
 		ctx.nerr++;
 	v = ctx.nerr;
@@ -363,6 +367,7 @@ mnd_conf_print(FILE *fp, const struct mnd_conf *c)
 	}
 	for (size_t i = 0; i < c->npolicies; i++)
 		print_policy(fp, &c->policies[i]);
+	conf_dhcp6c_print(fp, c->dhcp6);
 }
 
 void
@@ -372,6 +377,7 @@ mnd_conf_free(struct mnd_conf *c)
 	free(c->interfaces);
 	free(c->dhps);
 	free(c->policies);
+	conf_dhcp6c_free(c->dhcp6);
 	for (int t = 0; t <= CONT_MAX; t++) {
 		for (size_t i = 0; i < c->allow_groups[t].n; i++)
 			free(c->allow_groups[t].names[i]);

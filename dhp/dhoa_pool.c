@@ -712,6 +712,48 @@ dhoa_pool_foreach(const struct dhoa_pool *p, dhoa_lease_fn fn, void *arg)
 		}
 }
 
+void
+dhoa_pool_foreach_quarantined(const struct dhoa_pool *p, dhoa_lease_fn fn,
+    void *arg)
+{
+	struct dhoa_lease *l, *next;
+
+	for (l = p->quarantine.head; l != NULL; l = next) {
+		next = l->qnext;
+		fn(l, arg);
+	}
+}
+
+int
+dhoa_pool_restore_quarantine(struct dhoa_pool *p, const struct in6_addr *dhoa,
+    const struct in6_addr *hoa, uint64_t now, uint64_t end_ms)
+{
+	struct dhoa_lease *l;
+	uint64_t host;
+	ssize_t ri;
+
+	if ((ri = range_of(p, dhoa, &host)) < 0 ||
+	    !range_usable(&p->ranges[ri], dhoa) ||
+	    dhoa_iid_reserved(p->ranges[ri].bits, host) ||
+	    dhoa_pool_find(p, dhoa) != NULL)
+		return DMIP_STATUS_DHOA_UNAVAILABLE;
+	if (end_ms > now + p->quarantine_ms)
+		end_ms = now + p->quarantine_ms;
+	if (end_ms <= now)
+		return 0;
+	if (p->quarantine.tail != NULL &&
+	    end_ms < p->quarantine.tail->expiry_ms)
+		end_ms = p->quarantine.tail->expiry_ms;
+	if ((l = rec_alloc(p, dhoa, (uint32_t)ri)) == NULL)
+		return BA_STATUS_INSUFFICIENT;
+	l->hoa = *hoa;
+	l->state = DHOA_QUARANTINED;
+	l->expiry_ms = end_ms;
+	fifo_push(&p->quarantine, l);
+	p->st.quarantined++;
+	return 0;
+}
+
 bool
 dhoa_pool_contains(const struct dhoa_pool *p, const struct in6_addr *a)
 {

@@ -151,6 +151,23 @@ size_t		 dhoa_pool_expire(struct dhoa_pool *, uint64_t now,
 void		 dhoa_pool_foreach(const struct dhoa_pool *, dhoa_lease_fn fn,
 		    void *arg);
 
+/* fn for every quarantined record, in the order they end (state
+ * saving, issue 8); fn must not lease or release. */
+void		 dhoa_pool_foreach_quarantined(const struct dhoa_pool *,
+		    dhoa_lease_fn fn, void *arg);
+/*
+ * A saved quarantine of dhoa (last owner hoa) that ends at end_ms, put
+ * back at start-up, in the order they end and before this run released
+ * anything: end_ms is clamped to [the last quarantine's end, now +
+ * quarantine] so the FIFO stays ordered. 0 (also when it is already
+ * over: nothing is recorded), DMIP_STATUS_DHOA_UNAVAILABLE (outside
+ * the prefixes, reserved, already recorded) or BA_STATUS_INSUFFICIENT
+ * (ENOMEM).
+ */
+int		 dhoa_pool_restore_quarantine(struct dhoa_pool *,
+		    const struct in6_addr *dhoa, const struct in6_addr *hoa,
+		    uint64_t now, uint64_t end_ms);
+
 const struct dhoa_pool_stats *dhoa_pool_stats(const struct dhoa_pool *);
 
 /* Reserved interface identifiers (see above) for a prefix with `bits`

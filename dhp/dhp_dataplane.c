@@ -294,6 +294,40 @@ dhp_dp_apply(struct dhp_dp *dp, const struct dhp_action *a)
 	return rc;
 }
 
+int
+dhp_dp_purge(struct dhp_dp *dp, const struct in6_addr *dhoa)
+{
+	struct nlr_route r = { .dst = *dhoa, .plen = 128,
+	    .table = NLR_TABLE_MAIN };
+	char d[INET6_ADDRSTRLEN];
+	int n = 0, rc;
+
+	if (tunnel_find(dp->tun, dhoa) != NULL)
+		return 0;
+	/* A one-address pool's own route is that /128 too. */
+	for (size_t i = 0; i < dp->cfg.npools; i++)
+		if (dp->pools[i].len == 128 &&
+		    memcmp(&dp->pools[i].addr, dhoa, sizeof(*dhoa)) == 0)
+			return 0;
+	/* Bounded: one route per metric at most, and we add one. */
+	for (int i = 0; i < 8; i++) {
+		if ((rc = nlr_route_del(dp->nl, &r)) == -ESRCH ||
+		    rc == -ENOENT)
+			break;
+		if (rc < 0) {
+			log_warnx("stale route for %s: %s",
+			    inet_ntop(AF_INET6, dhoa, d, sizeof(d)),
+			    strerror(-rc));
+			return rc;
+		}
+		n++;
+	}
+	if (n > 0)
+		log_info("DHP binding %s: stale route of a previous run "
+		    "removed", inet_ntop(AF_INET6, dhoa, d, sizeof(d)));
+	return n;
+}
+
 size_t
 dhp_dp_count(const struct dhp_dp *dp)
 {

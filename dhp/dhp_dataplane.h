@@ -49,6 +49,12 @@ void		 dhp_dp_close(struct dhp_dp *);
  * previous state when they fail; DEL of an unbound DHoA is 0. */
 int		 dhp_dp_apply(struct dhp_dp *, const struct dhp_action *);
 
+/* At start-up, for a DHoA of the state file with no binding now:
+ * remove a tunnel route a killed instance may have left for it (a /128
+ * of ours in table main, proto static; issue 8). A bound DHoA is left
+ * alone. How many routes went, or -errno (logged). */
+int		 dhp_dp_purge(struct dhp_dp *, const struct in6_addr *dhoa);
+
 size_t		 dhp_dp_count(const struct dhp_dp *);
 const char	*dhp_dp_backend(const struct dhp_dp *);
 

@@ -56,6 +56,16 @@ struct rx_ctx {
 	bool			 authentic;
 };
 
+/* A failed check: logged as given, or at debug only for a rate-limited
+ * source (dhp_rx.quiet, issue 8). */
+#define LOG_FAIL(quiet, fn, ...)					\
+	do {								\
+		if (quiet)						\
+			log_debug(__VA_ARGS__);				\
+		else							\
+			fn(__VA_ARGS__);				\
+	} while (0)
+
 static const char *const act_names[] = {
 	[DHP_ACT_BIND_ADD] = "add",
 	[DHP_ACT_BIND_MOVE] = "move",
@@ -616,8 +626,8 @@ rx_authenticate(struct dhp_engine *e, struct rx_ctx *c)
 	c->coa = IN6_IS_ADDR_UNSPECIFIED(coa) ? c->rx->src : *coa;
 	if (mh_auth_verify(c->rx->raw, c->rx->len, o, c->sa, &c->coa,
 	    &c->hoa) != 0) {
-		log_warnx("%s from %s: authentication failed (SPI %u)", name,
-		    a6(&c->rx->src, s), o->auth_spi);
+		LOG_FAIL(c->rx->quiet, log_warnx, "%s from %s: authentication "
+		    "failed (SPI %u)", name, a6(&c->rx->src, s), o->auth_spi);
 		return BA_STATUS_AUTH_FAIL;
 	}
 	c->authentic = true;
@@ -631,14 +641,15 @@ rx_identify(struct dhp_engine *e, struct rx_ctx *c)
 	char h[INET6_ADDRSTRLEN];
 
 	if ((c->mn = mn_find(e, &c->hoa)) == NULL) {
-		log_warnx("%s from %s: not a mobile node of this DHP",
-		    mh_type_name(c->m->type), a6(&c->hoa, h));
+		LOG_FAIL(c->rx->quiet, log_warnx, "%s from %s: not a mobile "
+		    "node of this DHP", mh_type_name(c->m->type),
+		    a6(&c->hoa, h));
 		return BA_STATUS_PROHIBITED;
 	}
 	if (c->mn->spi != c->sa->spi) {
-		log_warnx("%s for %s (%s) signed with SPI %u, not its SPI %u",
-		    mh_type_name(c->m->type), a6(&c->hoa, h), c->mn->name,
-		    c->sa->spi, c->mn->spi);
+		LOG_FAIL(c->rx->quiet, log_warnx, "%s for %s (%s) signed with "
+		    "SPI %u, not its SPI %u", mh_type_name(c->m->type),
+		    a6(&c->hoa, h), c->mn->name, c->sa->spi, c->mn->spi);
 		return BA_STATUS_AUTH_FAIL;
 	}
 	return 0;
@@ -689,7 +700,8 @@ req_reply(struct dhp_engine *e, const struct rx_ctx *c, struct dhp_result *res,
 	set_verdict(res, status);
 	if (q->flags & DHOA_F_B)
 		snprintf(bind, sizeof(bind), " bind %s", a6(&c->coa, co));
-	log_info("DHoA request from %s seq %u dhoa %s lifetime %us type %s%s:"
+	LOG_FAIL(c->rx->quiet && BA_STATUS_REJECTED(status), log_info,
+	    "DHoA request from %s seq %u dhoa %s lifetime %us type %s%s:"
 	    " status %u (%s)", a6(&c->hoa, h), q->seq,
 	    IN6_IS_ADDR_UNSPECIFIED(&q->req_dhoa) ? "any" :
 	    a6(&q->req_dhoa, w), q->lifetime * MH_LIFETIME_UNIT,
@@ -877,7 +889,8 @@ bu_reply(struct dhp_engine *e, const struct rx_ctx *c, struct dhp_result *res,
 
 	e->st.bu_status[status]++;
 	set_verdict(res, status);
-	log_info("DHP-BU from %s seq %u dhoa %s coa %s lifetime %us%s: "
+	LOG_FAIL(c->rx->quiet && BA_STATUS_REJECTED(status), log_info,
+	    "DHP-BU from %s seq %u dhoa %s coa %s lifetime %us%s: "
 	    "status %u (%s)", a6(&c->rx->src, s), q->seq, a6(&q->dhoa, d),
 	    a6(&c->coa, co), q->lifetime * MH_LIFETIME_UNIT,
 	    (q->flags & DHP_BU_F_R) ? " release" : "", status,
@@ -1231,4 +1244,178 @@ dhp_engine_find(const struct dhp_engine *e, const struct in6_addr *dhoa)
 	const struct dhoa_lease *l = dhp_engine_lease(e, dhoa);
 
 	return l != NULL ? l->udata : NULL;
+}
+
+/* ---- saving and restoring ------------------------------------------ */
+
+void
+dhp_engine_foreach_replay(const struct dhp_engine *e, dhp_replay_fn fn,
+    void *arg)
+{
+	struct dhp_replay r;
+
+	for (size_t i = 0; i < e->nmns; i++) {
+		const struct dhp_mn *mn = &e->mns[i];
+
+		if (!mn->req_ts_seen && !mn->req_seq_seen && !mn->bu_ts_seen &&
+		    !mn->bu_seq_seen)
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.hoa = mn->hoa;
+		r.req_ts_seen = mn->req_ts_seen;
+		r.req_seq_seen = mn->req_seq_seen;
+		r.bu_ts_seen = mn->bu_ts_seen;
+		r.bu_seq_seen = mn->bu_seq_seen;
+		r.req_mesgid = mn->req_mesgid;
+		r.bu_mesgid = mn->bu_mesgid;
+		r.req_seq = mn->req_seq;
+		r.bu_seq = mn->bu_seq;
+		fn(&r, arg);
+	}
+}
+
+bool
+dhp_engine_restore_replay(struct dhp_engine *e, const struct dhp_replay *r)
+{
+	struct dhp_mn *mn = mn_find(e, &r->hoa);
+
+	if (mn == NULL)
+		return false;
+	mn->req_ts_seen = r->req_ts_seen;
+	mn->req_seq_seen = r->req_seq_seen;
+	mn->bu_ts_seen = r->bu_ts_seen;
+	mn->bu_seq_seen = r->bu_seq_seen;
+	mn->req_mesgid = r->req_mesgid;
+	mn->bu_mesgid = r->bu_mesgid;
+	mn->req_seq = r->req_seq;
+	mn->bu_seq = r->bu_seq;
+	return true;
+}
+
+static void
+floor_one(bool *seen, uint64_t *last, uint64_t floor)
+{
+	if (!*seen || (int64_t)(*last - floor) < 0) {
+		*last = floor;
+		*seen = true;
+	}
+}
+
+void
+dhp_engine_mesgid_floor(struct dhp_engine *e, uint64_t floor)
+{
+	const struct mh_sa *sa;
+
+	for (size_t i = 0; i < e->nmns; i++) {
+		struct dhp_mn *mn = &e->mns[i];
+
+		sa = sa_table_find(e->sas, mn->spi);
+		if (sa == NULL || sa->replay != REPLAY_TIMESTAMP)
+			continue;
+		floor_one(&mn->req_ts_seen, &mn->req_mesgid, floor);
+		floor_one(&mn->bu_ts_seen, &mn->bu_mesgid, floor);
+	}
+}
+
+static void
+foreach_quarantined(struct dhoa_lease *l, void *arg)
+{
+	struct foreach_ctx *fc = arg;
+
+	fc->fn(l, NULL, fc->arg);
+}
+
+void
+dhp_engine_foreach_quarantined(const struct dhp_engine *e, dhp_lease_fn fn,
+    void *arg)
+{
+	struct foreach_ctx fc = { fn, arg };
+
+	dhoa_pool_foreach_quarantined(e->pool, foreach_quarantined, &fc);
+}
+
+int
+dhp_engine_restore_quarantine(struct dhp_engine *e,
+    const struct in6_addr *dhoa, const struct in6_addr *hoa, uint64_t now,
+    uint64_t end_ms)
+{
+	int rc = dhoa_pool_restore_quarantine(e->pool, dhoa, hoa, now, end_ms);
+
+	if (rc == 0)
+		return 0;
+	return rc == BA_STATUS_INSUFFICIENT ? -ENOMEM : -EINVAL;
+}
+
+int
+dhp_engine_restore_lease(struct dhp_engine *e, const struct in6_addr *dhoa,
+    const struct in6_addr *hoa, uint64_t leased_ms, uint64_t expiry_ms,
+    uint64_t now)
+{
+	struct dhp_mn *mn = mn_find(e, hoa);
+	uint64_t cap = now + units_ms(e->lease_units);
+	struct dhoa_lease *l;
+	char d[INET6_ADDRSTRLEN], h[INET6_ADDRSTRLEN];
+	int rc;
+
+	if (mn == NULL)
+		return -ENOENT;
+	if (mn->lease != NULL)
+		return -EEXIST;
+	if (expiry_ms <= now || IN6_IS_ADDR_UNSPECIFIED(dhoa))
+		return -EINVAL;
+	rc = dhoa_pool_lease(e->pool, hoa, dhoa, now,
+	    expiry_ms < cap ? expiry_ms : cap, &l);
+	if (rc != DHOA_LEASE_NEW) {
+		/* 130: max_leases or no memory; else not grantable. */
+		return rc == BA_STATUS_INSUFFICIENT ? -ENOSPC : -EINVAL;
+	}
+	l->leased_ms = leased_ms;
+	mn->lease = l;
+	log_info("DHoA %s of %s restored from the state file",
+	    a6(&l->dhoa, d), a6(hoa, h));
+	return 0;
+}
+
+int
+dhp_engine_restore_binding(struct dhp_engine *e, const struct in6_addr *dhoa,
+    const struct dhp_binding *saved, uint64_t now, struct dhp_action *add)
+{
+	struct dhoa_lease *l = dhoa_pool_find(e->pool, dhoa);
+	struct dhp_binding *b;
+	uint64_t cap, exp = saved->expiry_ms;
+	char d[INET6_ADDRSTRLEN];
+
+	if (l == NULL || l->state != DHOA_LEASED)
+		return -ENOENT;
+	if (l->udata != NULL)
+		return -EEXIST;
+	if (!coa_usable(e, &saved->coa) || exp <= now ||
+	    (unsigned)saved->state >= DHP_BIND_STATE_COUNT ||
+	    (saved->state == DHP_BIND_ACTIVE && saved->lifetime == 0))
+		return -EINVAL;
+	cap = now + (saved->state == DHP_BIND_ACTIVE ?
+	    units_ms(e->bind_units) : (uint64_t)DHP_BCE_DELETE_DELAY_S * 1000);
+	if ((b = bind_new(e, l, saved->created_ms)) == NULL)
+		return -ENOMEM;
+	b->coa = saved->coa;
+	b->state = saved->state;
+	b->lifetime = saved->state == DHP_BIND_ACTIVE ?
+	    min_u16(saved->lifetime, e->bind_units) : 0;
+	b->seq = saved->seq;
+	b->seq_valid = saved->seq_valid;
+	b->brr_sent = saved->brr_sent;
+	b->updated_ms = saved->updated_ms;
+	b->expiry_ms = exp < cap ? exp : cap;
+	if (bind_arm(e, b) == -1) {
+		bind_free(e, b);
+		return -ENOMEM;
+	}
+	memset(add, 0, sizeof(*add));
+	add->kind = DHP_ACT_BIND_ADD;
+	add->dhoa = l->dhoa;
+	add->coa = b->coa;
+	/* Debug only: dhpd logs each restored binding once itself. */
+	log_debug("DHP binding %s restored from the state file",
+	    a6(&l->dhoa, d));
+	return 0;
 }

@@ -113,6 +113,9 @@ struct dhp_rx {
 	struct in6_addr	 dst;		/* for logs */
 	uint64_t	 now;		/* CLOCK_MONOTONIC, ms */
 	uint64_t	 now_ntp;	/* ntp_now() */
+	bool		 quiet;		/* rate-limited source (issue 8): a
+					 * failed check or a rejection logs
+					 * at debug only */
 };
 
 /* A message to send. msg carries MHO_AUTH with the SA's SPI and MAC
@@ -248,6 +251,56 @@ const struct dhp_binding *dhp_engine_find(const struct dhp_engine *,
 		    const struct in6_addr *dhoa);
 const struct dhoa_lease *dhp_engine_lease(const struct dhp_engine *,
 		    const struct in6_addr *dhoa);
+
+/* ---- saving and restoring (issue 8, dhp/dhpd_state.h) -------------- */
+
+/* The replay state of one mobile node, per message kind (step 5). */
+struct dhp_replay {
+	struct in6_addr	 hoa;
+	bool		 req_ts_seen, req_seq_seen, bu_ts_seen, bu_seq_seen;
+	uint64_t	 req_mesgid, bu_mesgid;
+	uint16_t	 req_seq, bu_seq;
+};
+
+typedef void (*dhp_replay_fn)(const struct dhp_replay *, void *arg);
+/* Every mobile node with replay state, in HoA order. */
+void		 dhp_engine_foreach_replay(const struct dhp_engine *,
+		    dhp_replay_fn fn, void *arg);
+/* Put saved replay state back; false if the HoA is no configured MN. */
+bool		 dhp_engine_restore_replay(struct dhp_engine *,
+		    const struct dhp_replay *);
+/* As ha_engine_mesgid_floor(): after a restart, MESG-IDs not newer
+ * than floor are replays (144) for both message kinds of every MN
+ * under a timestamp SA. */
+void		 dhp_engine_mesgid_floor(struct dhp_engine *, uint64_t floor);
+/* Every quarantined DHoA (binding NULL), in the order they end. */
+void		 dhp_engine_foreach_quarantined(const struct dhp_engine *,
+		    dhp_lease_fn fn, void *arg);
+/* dhoa_pool_restore_quarantine(): call these first, in file order. 0,
+ * or -EINVAL (not in the pools, already known), -ENOMEM. */
+int		 dhp_engine_restore_quarantine(struct dhp_engine *,
+		    const struct in6_addr *dhoa, const struct in6_addr *hoa,
+		    uint64_t now, uint64_t end_ms);
+/*
+ * A saved lease of dhoa to hoa until expiry_ms (capped at now + the
+ * lease lifetime). 0, or -ENOENT (no such MN now), -EEXIST (the MN has
+ * a lease), -EINVAL (expired, outside the pools or taken), -ENOSPC
+ * (max_leases reached, or no memory).
+ */
+int		 dhp_engine_restore_lease(struct dhp_engine *,
+		    const struct in6_addr *dhoa, const struct in6_addr *hoa,
+		    uint64_t leased_ms, uint64_t expiry_ms, uint64_t now);
+/*
+ * A saved binding of a restored lease: saved's coa, state, lifetime,
+ * seq, seq_valid, brr_sent, created_ms, updated_ms and expiry_ms
+ * (monotonic; capped at now + binding lifetime, or the delete delay).
+ * *add gets the ADD action for the data plane. 0, or -ENOENT (no
+ * lease), -EEXIST, -EINVAL (CoA unusable, expired), -ENOMEM.
+ */
+int		 dhp_engine_restore_binding(struct dhp_engine *,
+		    const struct in6_addr *dhoa,
+		    const struct dhp_binding *saved, uint64_t now,
+		    struct dhp_action *add);
 
 /* Build reply->msg into buf and sign it. MH length, or a negative
  * MH_E_* (or -1 when signing fails). */

@@ -16,20 +16,27 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <sys/random.h>
 
 #include "auth.h"
 #include "conf.h"
 #include "ctlsock.h"
 #include "daemon.h"
+#include "dhcp6s_io.h"
 #include "dhp_dataplane.h"
 #include "dhp_engine.h"
+#include "dhpd_state.h"
 #include "evloop.h"
 #include "log.h"
+#include "privs.h"
+#include "ratelimit.h"
+#include "statefile.h"
 
 /* What the I/O edge counts (the engine counts the protocol). */
 struct dhpd_io_stats {
@@ -59,6 +66,12 @@ struct dhpd {
 	struct dhpd_fixed	 fixed;
 	bool			 udp;		/* UDP transport */
 	struct dhpd_io_stats	 st;
+	/* Issue 8: state file, rate limit of failures, privileges. */
+	char			 state_dir[PATH_MAX];	/* "": not saved */
+	struct sf_saver		 saver;
+	struct dhpd_state_result restored;
+	struct rl_guard		 rl;
+	struct dhcp6s_io	*dhcp6;		/* DHCPv6 PD server, or NULL */
 };
 
 /* Where and how a message goes. */
@@ -133,6 +146,25 @@ send_msg(struct dhpd *h, const struct dhp_reply *r, const struct tx_to *to)
 	    dst);
 }
 
+/* ---- state file (issue 8) ------------------------------------------ */
+
+static int
+state_save(void *arg)
+{
+	struct dhpd *h = arg;
+
+	return dhpd_state_save(h->eng, h->state_dir, evloop_clock_ms(),
+	    sf_wall_now_ms());
+}
+
+/* A lease, binding or replay counter changed: saved within 100 ms. */
+static void
+state_dirty(struct dhpd *h)
+{
+	if (h->state_dir[0] != '\0')
+		sf_saver_dirty(&h->saver);
+}
+
 /* ---- data plane ---------------------------------------------------- */
 
 /*
@@ -194,8 +226,9 @@ on_expiry(struct timer *t, void *arg)
 	struct dhpd *h = arg;
 
 	(void)t;
-	dhp_engine_expire(h->eng, evloop_now_ms(h->d->loop), ntp_now(),
-	    on_event, h);
+	if (dhp_engine_expire(h->eng, evloop_now_ms(h->d->loop), ntp_now(),
+	    on_event, h) > 0)
+		state_dirty(h);
 	arm_expiry(h);
 }
 
@@ -226,12 +259,29 @@ dhpd_on_mh(struct daemon *d, const struct mh_msg *m, const uint8_t *buf,
 	rx.dst = ri->dst;
 	rx.now = evloop_now_ms(d->loop);
 	rx.now_ntp = ntp_now();
+	rx.quiet = !rl_guard_open(&h->rl, &ri->src, rx.now);
 	/* Dropped: the engine logged why (debug) and counted it. */
 	if (dhp_engine_input(h->eng, &rx, &res) == DHP_V_DROPPED)
 		return;
+	/* Issue 8: failed authentication or replay protection is answered
+	 * within the source's and the global rate only. Such a rejection
+	 * changed nothing but maybe a consumed MESG-ID (saved below). */
+	if (res.verdict == DHP_V_REJECTED && rl_guard_status(res.status) &&
+	    !rl_guard_charge(&h->rl, &ri->src, rx.now)) {
+		log_debug("%s from %s: status %u, rate-limited: no reply",
+		    mh_type_name(m->type), a6(&ri->src, s), res.status);
+		res.has_reply = false;
+	}
 	apply_action(h, &res);
 	if (res.has_reply)
 		send_msg(h, &res.reply, &to);
+	/* The engine consumes MESG-IDs and sequence numbers from step 5
+	 * on, accepted or not (dhp_engine.h); 144-146 and 129 come before. */
+	if (res.status != BA_STATUS_ID_MISMATCH &&
+	    res.status != BA_STATUS_MESGID_REQD &&
+	    res.status != BA_STATUS_AUTH_FAIL &&
+	    res.status != BA_STATUS_PROHIBITED)
+		state_dirty(h);
 	arm_expiry(h);
 }
 
@@ -328,6 +378,7 @@ dhpd_ctl_stats(struct daemon *d, struct ctl_out *o)
 	e = dhp_engine_stats(h->eng);
 	p = dhoa_pool_stats(dhp_engine_pool(h->eng));
 	ctl_kv(o, "backend", "%s", dhp_dp_backend(h->dp));
+	dhcp6s_io_ctl_stats(h->dhcp6, o);
 	ctl_kv(o, "leases:n", "%zu", p->leased);
 	ctl_kv(o, "quarantined:n", "%zu", p->quarantined);
 	ctl_kv(o, "bindings:n", "%zu", dhp_engine_bindings(h->eng));
@@ -352,6 +403,15 @@ dhpd_ctl_stats(struct daemon *d, struct ctl_out *o)
 	ctl_kv(o, "drop_other_type:n", "%" PRIu64, e->rx_other);
 	ctl_kv(o, "tx:n", "%" PRIu64, h->st.tx);
 	ctl_kv(o, "tx_errors:n", "%" PRIu64, h->st.tx_errors);
+	/* Issue 8. */
+	ctl_kv(o, "drop_bad:n", "%" PRIu64, e->drop_bad);
+	ctl_kv(o, "rate_limited:n", "%" PRIu64, h->rl.suppressed);
+	ctl_kv(o, "rate_limit_sources:n", "%zu",
+	    ratelimit_stats(h->rl.src)->used);
+	ctl_kv(o, "state_writes:n", "%" PRIu64, h->saver.writes);
+	ctl_kv(o, "state_write_errors:n", "%" PRIu64, h->saver.failures);
+	ctl_kv(o, "state_restored_leases:n", "%zu", h->restored.leases);
+	ctl_kv(o, "state_restored_bindings:n", "%zu", h->restored.bindings);
 	for (unsigned st = 0; st < 256; st++) {
 		if (e->req_status[st] != 0)
 			ctl_kv(o, ctl_fmt(o, "dhoa_request_status_%u:n", st),
@@ -397,6 +457,9 @@ seed_make(void)
 static void
 dhpd_cleanup(struct dhpd *h)
 {
+	sf_saver_stop(&h->saver);
+	rl_guard_free(&h->rl);
+	dhcp6s_io_close(h->dhcp6);
 	evloop_timer_cancel(h->d->loop, &h->expiry);
 	dhp_dp_close(h->dp);
 	dhp_engine_free(h->eng);
@@ -425,6 +488,77 @@ log_started(const struct dhpd *h, const struct dhpd_conf *c)
 	    a6(&c->address, a), pools, c->nmns, c->lease_lifetime,
 	    c->binding_lifetime, c->quarantine, c->max_leases, types,
 	    dhp_dp_backend(h->dp));
+}
+
+/* A saved binding back into the data plane. */
+static void
+on_restored(const struct dhp_action *a, void *arg)
+{
+	struct dhpd *h = arg;
+	char d[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+
+	if (dhp_dp_apply(h->dp, a) < 0) {
+		struct dhp_result res;
+
+		/* The lease stays; the MN's next DHP-BU binds it again. */
+		memset(&res, 0, sizeof(res));
+		res.has_action = true;
+		res.action = *a;
+		dhp_engine_action_failed(h->eng, &res);
+		log_warnx("DHP binding %s: not restored, the data plane "
+		    "refused it", a6(&a->dhoa, d));
+		return;
+	}
+	log_info("DHP binding %s -> %s restored", a6(&a->dhoa, d),
+	    a6(&a->coa, c));
+}
+
+/* A DHoA of the state file with no binding now: a killed instance may
+ * have left its route. */
+static void
+on_unbound(const struct in6_addr *dhoa, void *arg)
+{
+	struct dhpd *h = arg;
+
+	(void)dhp_dp_purge(h->dp, dhoa);
+}
+
+/*
+ * Issue 8: load state_dir/dhpd.state, put its leases and bindings back
+ * (engine and data plane) and start saving; a MESG-ID floor at the
+ * start time makes any message sent before this start a replay.
+ */
+static void
+state_restore(struct dhpd *h, const struct dhpd_conf *c)
+{
+	struct dhpd_state st;
+	uint64_t mono = evloop_clock_ms(), wall = sf_wall_now_ms();
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	if ((rc = sf_check_dir(c->common.state_dir)) < 0)
+		log_warnx("state_dir %s: %s; leases are not saved nor "
+		    "restored", c->common.state_dir, rc == -EPERM ?
+		    "writable by group or others" : strerror(-rc));
+	else if (snprintf(h->state_dir, sizeof(h->state_dir), "%s",
+	    c->common.state_dir) >= (int)sizeof(h->state_dir))
+		h->state_dir[0] = '\0';
+	if (h->state_dir[0] != '\0')
+		(void)dhpd_state_load(h->state_dir, &st);
+	dhpd_state_apply(h->eng, &st, mono, wall, ntp_now(), on_restored, h,
+	    on_unbound, &h->restored);
+	dhpd_state_free(&st);
+	if (h->state_dir[0] != '\0') {
+		sf_saver_init(&h->saver, h->d->loop, SF_SAVE_INTERVAL_MS,
+		    state_save, h);
+		sf_saver_dirty(&h->saver);
+	}
+	log_info("state: restored %zu leases, %zu bindings, %zu quarantined "
+	    "DHoAs (%zu expired while down, %zu refused), replay state of "
+	    "%zu mobile nodes", h->restored.leases, h->restored.bindings,
+	    h->restored.quarantined, h->restored.expired, h->restored.refused,
+	    h->restored.mns);
+	arm_expiry(h);
 }
 
 static int
@@ -463,8 +597,22 @@ dhpd_on_start(struct daemon *d)
 		log_warn("dhpd: control commands");
 		goto err;
 	}
+	/* D.4 rule 6: the DHCPv6 server of an access router. */
+	if (c->dhcp6 != NULL &&
+	    (h->dhcp6 = dhcp6s_io_open(d->loop, d->ctl, c->dhcp6)) == NULL)
+		goto err;
+	if (rl_guard_init(&h->rl) == -1) {
+		log_warn("dhpd: rate limiter");
+		goto err;
+	}
+	state_restore(h, c);
 	d->engine = h;
 	log_started(h, c);
+	/* Issue 8: sockets, tunnel and control socket are open. Keep
+	 * this last in on_start. */
+	if (privs_drop(PRIVS_BIT(CAP_NET_ADMIN) | PRIVS_BIT(CAP_NET_RAW)) ==
+	    -1)
+		log_warn("dhpd: dropping capabilities");
 	return 0;
 err:
 	dhpd_cleanup(h);
@@ -518,6 +666,9 @@ dhpd_on_stop(struct daemon *d)
 
 	if (h == NULL)
 		return;
+	/* The leases stay in the state file for the next start. */
+	if (h->state_dir[0] != '\0')
+		sf_saver_flush(&h->saver);
 	log_info("removing %zu DHoA bindings from the data plane",
 	    dhp_dp_count(h->dp));
 	log_stats(h);
@@ -580,6 +731,7 @@ dhpd_on_reload(struct daemon *d)
 	}
 	sa_table_free(h->sas);
 	h->sas = sas;
+	state_dirty(h);
 	arm_expiry(h);
 	log_info("reload: %zu mobile nodes, lease %us, binding %us, "
 	    "quarantine %us, max_leases %u%s", c->nmns, c->lease_lifetime,

@@ -282,6 +282,44 @@ ha_dp_apply(struct ha_dp *dp, const struct ha_action *a)
 	return -EINVAL;
 }
 
+int
+ha_dp_purge(struct ha_dp *dp, const struct in6_addr *hoa)
+{
+	struct nlr_route r = { .dst = *hoa, .plen = 128,
+	    .table = NLR_TABLE_MAIN };
+	unsigned ifindex = if_nametoindex(dp->cfg.home_if);
+	char h[INET6_ADDRSTRLEN];
+	int n = 0, rc;
+
+	if (tunnel_find(dp->tun, hoa) != NULL)
+		return 0;
+	/* Bounded: one route per metric at most, and we add one. */
+	for (int i = 0; i < 8; i++) {
+		if ((rc = nlr_route_del(dp->nl, &r)) == -ESRCH ||
+		    rc == -ENOENT)
+			break;
+		if (rc < 0) {
+			log_warnx("stale route for %s: %s", a6(hoa, h),
+			    strerror(-rc));
+			return rc;
+		}
+		n++;
+	}
+	if (ifindex != 0) {
+		if ((rc = nlr_proxy_nd_del(dp->nl, ifindex, hoa)) == 0)
+			n++;
+		else if (rc != -ENOENT) {
+			log_warnx("stale proxy ND %s on %s: %s", a6(hoa, h),
+			    dp->cfg.home_if, strerror(-rc));
+			return rc;
+		}
+	}
+	if (n > 0)
+		log_info("binding %s: %d stale kernel entr%s of a previous run "
+		    "removed", a6(hoa, h), n, n == 1 ? "y" : "ies");
+	return n;
+}
+
 size_t
 ha_dp_count(const struct ha_dp *dp)
 {

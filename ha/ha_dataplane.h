@@ -54,6 +54,15 @@ int		 ha_dp_del(struct ha_dp *, const struct in6_addr *hoa);
 /* An engine action: ADD, MOVE or DEL. */
 int		 ha_dp_apply(struct ha_dp *, const struct ha_action *);
 
+/*
+ * At start-up, for a HoA with no binding here: remove what a killed
+ * instance may have left for it (issue 8), i.e. its tunnel route (a
+ * /128 of ours in table main, proto static) and its proxy ND entry on
+ * the home interface. A bound HoA is left alone. Returns how many
+ * entries were removed, or -errno (logged).
+ */
+int		 ha_dp_purge(struct ha_dp *, const struct in6_addr *hoa);
+
 size_t		 ha_dp_count(const struct ha_dp *);
 const char	*ha_dp_backend(const struct ha_dp *);
 /* The home interface's index now, or 0 when it does not exist. */

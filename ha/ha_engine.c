@@ -118,6 +118,16 @@ addr_eq(const struct in6_addr *a, const struct in6_addr *b)
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
+/* A failed check: a warning, or debug only for a rate-limited source
+ * (ha_rx.quiet, issue 8). */
+#define LOG_FAIL(quiet, ...)						\
+	do {								\
+		if (quiet)						\
+			log_debug(__VA_ARGS__);				\
+		else							\
+			log_warnx(__VA_ARGS__);				\
+	} while (0)
+
 /* Entry state changes, "old -> new (why)" (STYLE.md). */
 static void
 log_bce(const struct in6_addr *hoa, const char *old, const char *new,
@@ -353,8 +363,9 @@ rx_authenticate(struct ha_engine *e, struct rx_ctx *c)
 	c->coa = (o->present & MHO_ALTCOA) ? o->altcoa : c->rx->src;
 	if (mh_auth_verify(c->rx->raw, c->rx->len, o, c->sa, &c->coa,
 	    &c->hoa) != 0) {
-		log_warnx("%s from %s: authentication failed (SPI %u)",
-		    mh_type_name(c->m->type), a6(&c->rx->src, s), o->auth_spi);
+		LOG_FAIL(c->rx->quiet, "%s from %s: authentication failed "
+		    "(SPI %u)", mh_type_name(c->m->type), a6(&c->rx->src, s),
+		    o->auth_spi);
 		return BA_STATUS_AUTH_FAIL;
 	}
 	c->authentic = true;
@@ -374,9 +385,9 @@ rx_identify(struct ha_engine *e, struct rx_ctx *c, uint8_t not_prefix,
 	if ((c->mn = mn_find(e, &c->hoa)) == NULL)
 		return not_ours;
 	if (c->mn->spi != c->sa->spi) {
-		log_warnx("%s for %s (%s) signed with SPI %u, not its SPI %u",
-		    mh_type_name(c->m->type), a6(&c->hoa, h), c->mn->name,
-		    c->sa->spi, c->mn->spi);
+		LOG_FAIL(c->rx->quiet, "%s for %s (%s) signed with SPI %u, "
+		    "not its SPI %u", mh_type_name(c->m->type), a6(&c->hoa, h),
+		    c->mn->name, c->sa->spi, c->mn->spi);
 		return BA_STATUS_AUTH_FAIL;
 	}
 	return 0;
@@ -774,4 +785,107 @@ const struct bce *
 ha_engine_find(const struct ha_engine *e, const struct in6_addr *hoa)
 {
 	return bcache_find(e->bc, hoa);
+}
+
+/* ---- saving and restoring ------------------------------------------ */
+
+void
+ha_engine_foreach_replay(const struct ha_engine *e, ha_replay_fn fn,
+    void *arg)
+{
+	struct ha_replay r;
+
+	for (size_t i = 0; i < e->nmns; i++) {
+		if (!e->mns[i].seen)
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.hoa = e->mns[i].hoa;
+		r.last_seq = e->mns[i].last_seq;
+		r.last_mesgid = e->mns[i].last_mesgid;
+		fn(&r, arg);
+	}
+}
+
+bool
+ha_engine_restore_replay(struct ha_engine *e, const struct ha_replay *r)
+{
+	struct ha_mn *mn = mn_find(e, &r->hoa);
+
+	if (mn == NULL)
+		return false;
+	mn->seen = true;
+	mn->last_seq = r->last_seq;
+	mn->last_mesgid = r->last_mesgid;
+	return true;
+}
+
+void
+ha_engine_mesgid_floor(struct ha_engine *e, uint64_t floor)
+{
+	const struct mh_sa *sa;
+
+	for (size_t i = 0; i < e->nmns; i++) {
+		struct ha_mn *mn = &e->mns[i];
+
+		sa = sa_table_find(e->sas, mn->spi);
+		if (sa == NULL || sa->replay != REPLAY_TIMESTAMP)
+			continue;
+		/* seen also arms the sequence check, but only with a BCE
+		 * under a timestamp SA (bu_check_fresh). */
+		if (!mn->seen || (int64_t)(mn->last_mesgid - floor) < 0) {
+			mn->last_mesgid = floor;
+			mn->seen = true;
+		}
+	}
+}
+
+int
+ha_engine_restore(struct ha_engine *e, const struct bce *saved,
+    uint64_t expiry_ms, uint64_t now, struct ha_action *add)
+{
+	struct ha_mn *mn = mn_find(e, &saved->hoa);
+	uint64_t cap = now + (uint64_t)e->max_units * MH_LIFETIME_UNIT * 1000;
+	uint16_t life = saved->lifetime;
+	struct bce *b;
+	char c[INET6_ADDRSTRLEN], why[INET6_ADDRSTRLEN + 32];
+
+	if (mn == NULL)
+		return -ENOENT;
+	if (!conf_prefix_contains(&e->home_prefix, &saved->hoa) ||
+	    !coa_usable(&saved->coa) || addr_eq(&saved->coa, &saved->hoa) ||
+	    expiry_ms <= now || life == 0)
+		return -EINVAL;
+	if (bcache_find(e->bc, &saved->hoa) != NULL)
+		return -EEXIST;
+	if ((b = bcache_insert(e->bc, &saved->hoa, saved->created_ms)) == NULL)
+		return -errno;
+	if (bcache_set_expiry(e->bc, b, expiry_ms < cap ? expiry_ms : cap)
+	    != 0) {
+		bcache_remove(e->bc, b);
+		return -ENOMEM;
+	}
+	if (life > e->max_units)
+		life = e->max_units;
+	b->coa = saved->coa;
+	b->state = BCE_ACTIVE;
+	b->seq = saved->seq;
+	b->lifetime = life;
+	b->spi = mn->spi;		/* the SA configured now */
+	b->mesgid = saved->mesgid;
+	b->updated_ms = saved->updated_ms;
+	/* The binding's sequence number is the newest one accepted. */
+	if (!mn->seen || seq_newer(saved->seq, mn->last_seq))
+		mn->last_seq = saved->seq;
+	if (!mn->seen || (int64_t)(saved->mesgid - mn->last_mesgid) > 0)
+		mn->last_mesgid = saved->mesgid;
+	mn->seen = true;
+	memset(add, 0, sizeof(*add));
+	add->kind = HA_ACT_BIND_ADD;
+	add->hoa = b->hoa;
+	add->coa = b->coa;
+	/* Debug only: had logs each restored binding once itself. */
+	snprintf(why, sizeof(why), "restored from the state file, to %s",
+	    a6(&b->coa, c));
+	log_debug("bce %s: none -> active (%s)", a6(&b->hoa, c), why);
+	return 0;
 }

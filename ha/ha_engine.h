@@ -75,6 +75,8 @@ struct ha_rx {
 					 * several addresses */
 	uint64_t	 now;		/* CLOCK_MONOTONIC, ms */
 	uint64_t	 now_ntp;	/* ntp_now() */
+	bool		 quiet;		/* rate-limited source (issue 8): a
+					 * failed check logs at debug only */
 };
 
 /* A message to send. msg carries MHO_AUTH with the SA's SPI and MAC
@@ -163,6 +165,43 @@ const struct ha_stats *ha_engine_stats(const struct ha_engine *);
 const struct bcache *ha_engine_bcache(const struct ha_engine *);
 const struct bce *ha_engine_find(const struct ha_engine *,
 		    const struct in6_addr *hoa);
+
+/* ---- saving and restoring (issue 8, ha/had_state.h) ---------------- */
+
+/* The replay state of one mobile node (kept per MN, not per binding,
+ * so a BU replayed after a deregistration is caught too). */
+struct ha_replay {
+	struct in6_addr	hoa;
+	uint16_t	last_seq;	/* last accepted BU */
+	uint64_t	last_mesgid;	/* its MESG-ID (0 without one) */
+};
+
+typedef void (*ha_replay_fn)(const struct ha_replay *, void *arg);
+/* Every mobile node that had a BU accepted, in HoA order. */
+void		 ha_engine_foreach_replay(const struct ha_engine *,
+		    ha_replay_fn fn, void *arg);
+/* Put saved replay state back (before any input); false if the HoA is
+ * not a configured mobile node any more. */
+bool		 ha_engine_restore_replay(struct ha_engine *,
+		    const struct ha_replay *);
+/*
+ * After a restart: a MESG-ID not newer than floor (ntp_now() at start)
+ * is a replay (144) for every mobile node under a timestamp SA, even
+ * one whose last accepted MESG-ID was never saved (the state is written
+ * at most every 100 ms). A BU in flight across the restart gets 144
+ * with the HA's time and is resent fresh (RFC 4285 6).
+ */
+void		 ha_engine_mesgid_floor(struct ha_engine *, uint64_t floor);
+/*
+ * Put a saved binding back as active: hoa -> coa with the saved
+ * sequence number, granted lifetime and MESG-ID, expiring at expiry_ms
+ * (monotonic; capped at now + max_lifetime). *add gets the ADD action
+ * for the data plane. 0, or -ENOENT (not a configured MN), -EINVAL
+ * (CoA unusable, HoA outside the home prefix, expired), -EEXIST,
+ * -ENOMEM.
+ */
+int		 ha_engine_restore(struct ha_engine *, const struct bce *saved,
+		    uint64_t expiry_ms, uint64_t now, struct ha_action *add);
 
 /* Build reply->msg into buf and sign it. MH length, or a negative
  * MH_E_* (or -1 when signing fails). */

@@ -13,13 +13,17 @@
  * fixed form (had(8) lists them); drops go to debug and are counted.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 
 #include "auth.h"
 #include "bcache.h"
 #include "conf.h"
+#include "ctlsock.h"
 #include "daemon.h"
 #include "evloop.h"
 #include "ha_dad.h"
@@ -27,7 +31,11 @@
 #include "ha_engine.h"
 #include "had_ctl.h"
 #include "had_reload.h"
+#include "had_state.h"
 #include "log.h"
+#include "privs.h"
+#include "ratelimit.h"
+#include "statefile.h"
 
 /* What the I/O edge counts (the engine counts the protocol). */
 struct had_io_stats {
@@ -40,6 +48,7 @@ struct had_io_stats {
 	 * verdict, before a data-plane failure or DAD turns it into 128
 	 * or 134, and counts a BU answered later by DAD at once. */
 	uint64_t	bu_final[256];
+	uint64_t	restore_failed;	/* saved binding the kernel refused */
 };
 
 struct had {
@@ -55,6 +64,11 @@ struct had {
 	bool			 udp;		/* UDP transport */
 	struct had_io_stats	 st;
 	struct had_ctl		 ctl;		/* dmipctl commands */
+	/* Issue 8: state file, rate limit of failures, privileges. */
+	char			 state_dir[PATH_MAX];	/* "": not saved */
+	struct sf_saver		 saver;
+	struct had_state_result	 restored;
+	struct rl_guard		 rl;
 };
 
 /* Where and how a reply goes. */
@@ -199,6 +213,25 @@ apply_failed(struct had *h, const struct in6_addr *hoa,
 	(void)ha_engine_forget(h->eng, hoa);
 }
 
+/* ---- state file (issue 8) ------------------------------------------ */
+
+static int
+state_save(void *arg)
+{
+	struct had *h = arg;
+
+	return had_state_save(h->eng, h->state_dir, evloop_clock_ms(),
+	    sf_wall_now_ms());
+}
+
+/* A binding or replay counter changed: saved within 100 ms. */
+static void
+state_dirty(struct had *h)
+{
+	if (h->state_dir[0] != '\0')
+		sf_saver_dirty(&h->saver);
+}
+
 /* ---- expiry -------------------------------------------------------- */
 
 static void
@@ -229,8 +262,9 @@ on_expiry(struct timer *t, void *arg)
 	struct had *h = arg;
 
 	(void)t;
-	ha_engine_expire(h->eng, evloop_now_ms(h->d->loop), on_expired_binding,
-	    h);
+	if (ha_engine_expire(h->eng, evloop_now_ms(h->d->loop),
+	    on_expired_binding, h) > 0)
+		state_dirty(h);
 	arm_expiry(h);
 }
 
@@ -404,6 +438,7 @@ on_dad_done(const struct in6_addr *hoa, enum ha_dad_result r,
 	log_bu(h, &v, res.status);
 	if (res.has_reply)
 		send_reply(h, &res.reply, &to);
+	state_dirty(h);
 	arm_expiry(h);
 }
 
@@ -433,6 +468,7 @@ had_on_mh(struct daemon *d, const struct mh_msg *m, const uint8_t *buf,
 	struct had *h = d->engine;
 	struct ha_result res;
 	struct ha_rx rx;
+	uint64_t failed;
 	char s[INET6_ADDRSTRLEN], t[INET6_ADDRSTRLEN];
 
 	/* Raw MH sockets see every MH of the namespace (mhsock.h). */
@@ -450,13 +486,30 @@ had_on_mh(struct daemon *d, const struct mh_msg *m, const uint8_t *buf,
 	rx.dst = ri->dst;
 	rx.now = evloop_now_ms(d->loop);
 	rx.now_ntp = ntp_now();
+	rx.quiet = !rl_guard_open(&h->rl, &ri->src, rx.now);
 	/* Dropped: the engine logged why (debug) and counted it. */
 	if (ha_engine_input(h->eng, &rx, &res) == HA_V_DROPPED)
 		return;
+	/* Issue 8: failed authentication or replay protection is answered
+	 * and logged within the source's and the global rate only. */
+	if (res.verdict == HA_V_REJECTED && rl_guard_status(res.status) &&
+	    !rl_guard_charge(&h->rl, &ri->src, rx.now)) {
+		if (m->type == MH_TYPE_BU)
+			h->st.bu_final[res.status]++;
+		log_debug("%s from %s: status %u, rate-limited: no reply",
+		    mh_type_name(m->type), a6(&ri->src, s), res.status);
+		return;
+	}
+	failed = h->st.apply_failed;
 	if (m->type == MH_TYPE_BU)
 		on_bu(h, m, ri, &res);
 	else if (m->type == MH_TYPE_DHP_QUERY)
 		on_dhp_query(h, m, ri, &res);
+	/* Accepted, or accepted then forgotten (apply_failed): the
+	 * binding or the replay state changed. */
+	if (res.verdict == HA_V_ACCEPTED || res.verdict == HA_V_DAD_PENDING ||
+	    h->st.apply_failed != failed)
+		state_dirty(h);
 	arm_expiry(h);
 }
 
@@ -479,6 +532,8 @@ tunnel_kind_of(enum conf_backend b)
 static void
 had_cleanup(struct had *h)
 {
+	sf_saver_stop(&h->saver);
+	rl_guard_free(&h->rl);
 	ha_dad_close(h->dad);
 	evloop_timer_cancel(h->d->loop, &h->expiry);
 	ha_dp_close(h->dp);
@@ -486,6 +541,68 @@ had_cleanup(struct had *h)
 	sa_table_free(h->sas);
 	had_snap_free(&h->snap);
 	free(h);
+}
+
+/* A saved binding back into the data plane (route, proxy ND). */
+static void
+on_restored(const struct ha_action *a, void *arg)
+{
+	struct had *h = arg;
+	char ho[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+
+	if (ha_dp_apply(h->dp, a) < 0) {
+		h->st.restore_failed++;
+		(void)ha_dp_del(h->dp, &a->hoa);
+		(void)ha_engine_forget(h->eng, &a->hoa);
+		log_warnx("binding %s: not restored, the data plane refused "
+		    "it", a6(&a->hoa, ho));
+		return;
+	}
+	log_info("binding %s -> %s restored", a6(&a->hoa, ho),
+	    a6(&a->coa, c));
+}
+
+/*
+ * Issue 8: load state_dir/had.state, put its bindings back (engine and
+ * data plane), remove what a killed instance left for the other mobile
+ * nodes, and start saving. A MESG-ID floor at the start time makes any
+ * BU sent before this start a replay, saved or not.
+ */
+static void
+state_restore(struct had *h, const struct had_conf *c)
+{
+	struct had_state st;
+	uint64_t mono = evloop_clock_ms(), wall = sf_wall_now_ms();
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	if ((rc = sf_check_dir(c->common.state_dir)) < 0)
+		log_warnx("state_dir %s: %s; bindings are not saved nor "
+		    "restored", c->common.state_dir, rc == -EPERM ?
+		    "writable by group or others" : strerror(-rc));
+	else if (snprintf(h->state_dir, sizeof(h->state_dir), "%s",
+	    c->common.state_dir) >= (int)sizeof(h->state_dir))
+		h->state_dir[0] = '\0';
+	if (h->state_dir[0] != '\0')
+		(void)had_state_load(h->state_dir, &st);
+	had_state_apply(h->eng, &st, mono, wall, ntp_now(), on_restored, h,
+	    &h->restored);
+	had_state_free(&st);
+	for (size_t i = 0; i < c->nmns; i++)
+		if (ha_engine_find(h->eng, &c->mns[i].home_address) == NULL)
+			(void)ha_dp_purge(h->dp, &c->mns[i].home_address);
+	if (h->state_dir[0] != '\0') {
+		sf_saver_init(&h->saver, h->d->loop, SF_SAVE_INTERVAL_MS,
+		    state_save, h);
+		/* The file now says what this run holds. */
+		sf_saver_dirty(&h->saver);
+	}
+	log_info("state: restored %zu bindings (%zu expired while down, %zu "
+	    "refused, %" PRIu64 " not installed), replay state of %zu "
+	    "mobile nodes", h->restored.bindings - h->st.restore_failed,
+	    h->restored.expired, h->restored.refused, h->st.restore_failed,
+	    h->restored.mns);
+	arm_expiry(h);
 }
 
 static int
@@ -527,12 +644,21 @@ had_on_start(struct daemon *d)
 	h->ctl.conf = (const struct had_conf **)&d->conf;
 	if (had_ctl_register(d->ctl, &h->ctl) == -1)
 		goto err;
+	if (rl_guard_init(&h->rl) == -1) {
+		log_warn("had: rate limiter");
+		goto err;
+	}
+	state_restore(h, c);
 	d->engine = h;
 	log_info("home agent %s for %s/%u on %s: %zu mobile nodes, %s "
 	    "backend, DAD %s", a6(&c->address, a),
 	    a6(&c->home_prefix.addr, p), c->home_prefix.len, h->home_if,
 	    c->nmns,
 	    ha_dp_backend(h->dp), c->skip_dad ? "skipped (skip_dad)" : "on");
+	/* Issue 8: sockets, tunnel, DAD and control socket are open. */
+	if (privs_drop(PRIVS_BIT(CAP_NET_ADMIN) | PRIVS_BIT(CAP_NET_RAW)) ==
+	    -1)
+		log_warn("had: dropping capabilities");
 	return 0;
 err:
 	had_cleanup(h);
@@ -599,6 +725,9 @@ had_on_stop(struct daemon *d)
 
 	if (h == NULL)
 		return;
+	/* The bindings stay in the state file for the next start. */
+	if (h->state_dir[0] != '\0')
+		sf_saver_flush(&h->saver);
 	log_info("removing %zu bindings from the data plane",
 	    ha_dp_count(h->dp));
 	log_stats(h);
@@ -631,8 +760,18 @@ had_ctl_stats_hook(struct daemon *d, struct ctl_out *o)
 {
 	struct had *h = d->engine;
 
-	if (h != NULL)
-		had_ctl_stats(&h->ctl, o);
+	if (h == NULL)
+		return;
+	had_ctl_stats(&h->ctl, o);
+	/* Issue 8. */
+	ctl_kv(o, "rate_limited:n", "%" PRIu64, h->rl.suppressed);
+	ctl_kv(o, "rate_limit_sources:n", "%zu",
+	    ratelimit_stats(h->rl.src)->used);
+	ctl_kv(o, "drop_not_ours:n", "%" PRIu64, h->st.drop_not_ours);
+	ctl_kv(o, "state_writes:n", "%" PRIu64, h->saver.writes);
+	ctl_kv(o, "state_write_errors:n", "%" PRIu64, h->saver.failures);
+	ctl_kv(o, "state_restored_bindings:n", "%zu", h->restored.bindings);
+	ctl_kv(o, "state_restored_expired:n", "%zu", h->restored.expired);
 }
 
 static const struct daemon_def had_def = {

@@ -7,7 +7,11 @@ PKGS="build-essential autoconf automake libtool pkg-config
   libnetfilter-queue-dev libnfnetlink-dev libnl-3-dev libnl-route-3-dev
   libssl-dev openssl libconfuse-dev libcunit1-dev
   iptables iproute2 iputils-ping tshark python3
-  radvd ndisc6 ethtool mininet"
+  radvd ndisc6 ethtool mininet iperf3
+  clang libclang-rt-dev
+  kea-dhcp6-server"
+# kea-dhcp6-server: tests/dhcp6_test.sh starts kea-dhcp6 itself in a
+# namespace with its own config; it never uses the packaged service.
 
 missing=""
 for p in $PKGS; do
@@ -27,5 +31,17 @@ export DEBIAN_FRONTEND=noninteractive
 echo "wireshark-common wireshark-common/install-setuid boolean false" |
 	debconf-set-selections 2>/dev/null || true
 apt-get update -q
+# Packages with services (kea-dhcp6-server, radvd, openvswitch via
+# mininet's recommends are not installed) must not start them on this
+# machine: the tests run their own copies inside namespaces. Debian's
+# policy-rc.d hook (exit 101) tells the maintainer scripts so.
+prc=/usr/sbin/policy-rc.d
+own_prc=0
+if [ ! -e "$prc" ]; then
+	printf '#!/bin/sh\nexit 101\n' > "$prc" && chmod 755 "$prc" && own_prc=1
+fi
+rc=0
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing
+apt-get install -y -q --no-install-recommends $missing || rc=$?
+[ "$own_prc" = 0 ] || rm -f "$prc"
+exit $rc
