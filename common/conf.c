@@ -1085,16 +1085,26 @@ conf_common_free(struct conf_common *c)
 
 /* ---- printing --------------------------------------------------------- */
 
+/* v in double quotes, with " and \ escaped as libconfuse reads them:
+ * what -n prints must load again (fuzz/regress/conf_mnd). */
 void
-conf_print_str(FILE *fp, const char *indent, const char *key, const char *v)
+conf_print_quoted(FILE *fp, const char *v)
 {
-	fprintf(fp, "%s%s = \"", indent, key);
+	fputc('"', fp);
 	for (; *v != '\0'; v++) {
 		if (*v == '"' || *v == '\\')
 			fputc('\\', fp);
 		fputc(*v, fp);
 	}
-	fputs("\"\n", fp);
+	fputc('"', fp);
+}
+
+void
+conf_print_str(FILE *fp, const char *indent, const char *key, const char *v)
+{
+	fprintf(fp, "%s%s = ", indent, key);
+	conf_print_quoted(fp, v);
+	fputc('\n', fp);
 }
 
 void

@@ -309,6 +309,7 @@ int	conf_common_load(struct conf_ctx *, struct conf_common *);
 void	conf_common_print(FILE *, const struct conf_common *);
 void	conf_common_free(struct conf_common *);
 
+void	conf_print_quoted(FILE *, const char *val);
 void	conf_print_str(FILE *, const char *indent, const char *key,
 	    const char *val);
 void	conf_print_addr(FILE *, const char *indent, const char *key,

@@ -365,8 +365,10 @@ conf_dhcp6c_print(FILE *fp, const struct conf_dhcp6c *c)
 	if (c == NULL)
 		return;
 	fputs("\n" SEC " {\n\tinterfaces = {", fp);
-	for (size_t i = 0; i < c->ninterfaces; i++)
-		fprintf(fp, "%s\"%s\"", i ? ", " : "", c->interfaces[i]);
+	for (size_t i = 0; i < c->ninterfaces; i++) {
+		fputs(i ? ", " : "", fp);
+		conf_print_quoted(fp, c->interfaces[i]);
+	}
 	fputs("}\n", fp);
 	conf_print_str(fp, "\t", "continuity", c->ask ?
 	    conf_enum_name(ask_types, c->want) : "none");

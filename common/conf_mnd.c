@@ -333,8 +333,10 @@ static void
 print_list(FILE *fp, const char *key, char *const *v, size_t n)
 {
 	fprintf(fp, "%s = {", key);
-	for (size_t i = 0; i < n; i++)
-		fprintf(fp, "%s\"%s\"", i ? ", " : "", v[i]);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? ", " : "", fp);
+		conf_print_quoted(fp, v[i]);
+	}
 	fputs("}\n", fp);
 }
 
@@ -349,8 +351,10 @@ mnd_conf_print(FILE *fp, const struct mnd_conf *c)
 	fprintf(fp, "ha_spi = %u\n", c->ha_spi);
 	conf_print_lifetime(fp, "lifetime", c->lifetime, c->lifetime_asked);
 	fputs("interfaces = {", fp);
-	for (size_t i = 0; i < c->ninterfaces; i++)
-		fprintf(fp, "%s\"%s\"", i ? ", " : "", c->interfaces[i]);
+	for (size_t i = 0; i < c->ninterfaces; i++) {
+		fputs(i ? ", " : "", fp);
+		conf_print_quoted(fp, c->interfaces[i]);
+	}
 	fputs("}\n", fp);
 	conf_print_str(fp, "", "default_type", conf_cont_name(c->default_type));
 	fprintf(fp, "grace_period = %u\n", c->grace_period);

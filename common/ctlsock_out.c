@@ -83,7 +83,7 @@ arena_strdup(struct ctl_out *o, const char *s, size_t n)
 	return p;
 }
 
-static const char *
+static const char * __attribute__((format(printf, 2, 0)))
 arena_vfmt(struct ctl_out *o, const char *fmt, va_list ap)
 {
 	char small[256], *p;

@@ -55,7 +55,7 @@ log_set_sink(log_sink_fn fn)
 	log_sink = fn;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 vlog(int prio, const char *fmt, va_list ap, const char *suffix)
 {
 	char msg[1024];

@@ -76,7 +76,7 @@ buf_reserve(struct sf_buf *b, size_t more)
 	return true;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 buf_vadd(struct sf_buf *b, const char *fmt, va_list ap)
 {
 	char line[SF_LINE_MAX + 1];
