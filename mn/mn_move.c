@@ -198,14 +198,20 @@ mn_move_prune(struct mn_move *m, const struct mv_stale *st,
 
 /* ---- away and home -------------------------------------------------- */
 
+/* The tunnel exists and its local end is m->local. */
 static int
-tunnel_up(struct mn_move *m, const struct in6_addr *coa, unsigned ifindex)
+tunnel_up(struct mn_move *m)
 {
 	struct tunnel_cfg cfg;
 
+	if (!m->has_local) {
+		errno = EHOSTUNREACH;
+		return -1;
+	}
 	if (m->t != NULL)
-		return tunnel_set_local(m->t, coa, ifindex) < 0 ? -1 : 0;
-	tunnel_cfg_defaults(&cfg, TUNNEL_ROLE_MN, coa, ifindex);
+		return tunnel_set_local(m->t, &m->local, m->local_if) < 0 ?
+		    -1 : 0;
+	tunnel_cfg_defaults(&cfg, TUNNEL_ROLE_MN, &m->local, m->local_if);
 	if ((m->t = tunnel_open(m->kind, &cfg)) == NULL)
 		return -1;	/* logged; tried again at the next CoA */
 	return 0;
@@ -219,7 +225,10 @@ mn_move_away(struct mn_move *m, const struct in6_addr *coa,
 
 	/* Off the interface before it goes on lo: one place at a time. */
 	leave_home(m);
-	if (tunnel_up(m, coa, ifindex) == -1) {
+	m->local = *coa;
+	m->local_if = ifindex;
+	m->has_local = true;
+	if (tunnel_up(m) == -1) {
 		m->st.errors++;
 		return -1;
 	}
@@ -255,5 +264,51 @@ mn_move_home(struct mn_move *m, unsigned ifindex)
 		return -1;
 	}
 	m->home_ifindex = ifindex;
+	m->local = m->hoa;
+	m->local_if = ifindex;
+	m->has_local = true;
+	/* F.16: DHoA flows go on through the DHPs, from the HoA now. */
+	if (m->t != NULL && m->ndhoas > 0 && tunnel_up(m) == -1) {
+		m->st.errors++;
+		return -1;
+	}
+	return 0;
+}
+
+int
+mn_move_dhoa_bind(struct mn_move *m, const struct in6_addr *dhoa,
+    const struct in6_addr *tep)
+{
+	int rc;
+
+	if (tunnel_up(m) == -1) {
+		if (errno == EHOSTUNREACH)
+			log_warnx("no local address for the DHoA tunnel yet");
+		m->st.errors++;
+		return -1;
+	}
+	if ((rc = tunnel_bind(m->t, dhoa, tep)) < 0) {
+		m->st.errors++;
+		errno = -rc;
+		return -1;
+	}
+	m->ndhoas++;
+	return 0;
+}
+
+int
+mn_move_dhoa_unbind(struct mn_move *m, const struct in6_addr *dhoa)
+{
+	int rc;
+
+	if (m->t == NULL || tunnel_find(m->t, dhoa) == NULL)
+		return 0;
+	if (m->ndhoas > 0)
+		m->ndhoas--;
+	if ((rc = tunnel_unbind(m->t, dhoa)) < 0) {
+		m->st.errors++;
+		errno = -rc;
+		return -1;
+	}
 	return 0;
 }

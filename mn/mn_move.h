@@ -13,6 +13,10 @@
  *   home  the HoA is unbound (off lo) and put on the home interface
  *         with the home prefix length (nodad, deprecated), so it is
  *         reachable natively on the home link (A.3.1).
+ *   dhoa  every DHoA is bound in the same tunnel (tunnel_bind(DHoA,
+ *         DHP): on lo, its own "from DHoA" table, PROTOCOL.md A.3.3 step
+ *         5); the tunnel's local end is the CoA away and the HoA at home
+ *         (F.16), where the tunnel stays open while a DHoA is bound.
  *   stale what a left attachment leaves behind on a link that stayed
  *         up (method B): the addresses, the on-link routes of their
  *         prefixes and the default routes via the old routers are
@@ -48,6 +52,10 @@ struct mn_move {
 	uint8_t			 home_plen;
 	struct tunnel		*t;		/* opened at the first CoA */
 	bool			 bound;		/* HoA bound in t */
+	bool			 has_local;	/* local/local_if are known */
+	struct in6_addr		 local;		/* CoA, or the HoA at home */
+	unsigned		 local_if;
+	unsigned		 ndhoas;	/* DHoAs bound in t */
 	unsigned		 home_ifindex;	/* HoA put there, 0 none */
 	struct nlr		*nl;
 	struct nl_sock		*sk;		/* route deletes, any proto */
@@ -65,11 +73,11 @@ void	mn_move_close(struct mn_move *);
  * Whether to delete the stale state of a decision now. It is reported
  * until the removals come back, and deleting is idempotent, so it is
  * deleted at every decision that lists it, with one exception. A new
- * router on the link shows up before its prefix: for that moment
- * movement.c lists the router of the current CoA as stale (nothing
- * tells it which router sent which prefix), and deleting it would cut
- * the CoA off if the new router brought no prefix. So without a new
- * CoA (MOVE_NONE) only a list that names an address too (a real prefix
+ * router on the link shows up before its prefix: deleting the router
+ * of the current CoA then would cut the CoA off if the new router
+ * brought no prefix (movement.c no longer lists it in that case; this
+ * rule keeps the guarantee on its own). So without a new CoA
+ * (MOVE_NONE) only a list that names an address too (a real prefix
  * change whose address came before its router) is acted on.
  */
 static inline bool
@@ -91,5 +99,12 @@ int	mn_move_away(struct mn_move *, const struct in6_addr *coa,
 int	mn_move_home(struct mn_move *, unsigned ifindex);
 /* The tunnel's fd to poll (tun backend), or -1. */
 int	mn_move_fd(struct mn_move *);
+
+/* Bind a DHoA into the tunnel to its DHP's tunnel endpoint (opening the
+ * tunnel from the current local address if needed); unbind it. 0, or
+ * -1 (logged; no local address yet: EHOSTUNREACH). */
+int	mn_move_dhoa_bind(struct mn_move *, const struct in6_addr *dhoa,
+	    const struct in6_addr *tep);
+int	mn_move_dhoa_unbind(struct mn_move *, const struct in6_addr *dhoa);
 
 #endif /* DMIP_MN_MOVE_H */

@@ -3,10 +3,12 @@
  *
  * Wiring only (STYLE.md "pure engine, thin edges"): nlwatch events go
  * into the movement engine (movement.h); its decisions change the
- * kernel (mn_move.h) and the home registration (mn_home.h, over the
- * BUL of bul.h); BUs leave through the signalling socket and BAs come
- * back through on_mh. One evloop timer is kept at the BUL's next
- * deadline.
+ * kernel (mn_move.h), the home registration (mn_home.h, over the BUL
+ * of bul.h) and the DHP anchors (anchors.h through mn_dhp.h: every
+ * DHoA is re-bound with a DHP-BU in parallel with the home BU, G.4
+ * steps 1-2); BUs leave through the signalling socket and BAs, DHP
+ * Query Replies, DHoA Responses, DHP-BCs and BRRs come back through
+ * on_mh. One evloop timer is kept at the earliest deadline of both.
  *
  * Started away from home, mnd registers at once. Started at home it
  * sends nothing: it keeps no record of an earlier binding (nothing is
@@ -16,6 +18,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,15 +28,19 @@
 
 #include "auth.h"
 #include "conf.h"
+#include "ctlsock.h"
 #include "daemon.h"
 #include "evloop.h"
 #include "log.h"
+#include "mn_dhp.h"
 #include "mn_home.h"
 #include "mn_move.h"
 #include "movement.h"
 #include "nlwatch.h"
 
-#define STOP_WAIT_MS	1100	/* hard cap on the wait for the last BA */
+#define STOP_WAIT_MS	1100	/* hard cap on the wait for the last acks */
+#define HOME_DHP_WAIT_MS 1500	/* F.16: DHP-BUs wait this long at most for
+				 * the HA to let go of the HoA */
 
 struct mnd {
 	struct daemon	*d;
@@ -41,12 +48,15 @@ struct mnd {
 	struct movement	 mv;
 	struct mn_home	 home;
 	struct mn_move	 mm;
+	struct mn_dhp	 dhp;		/* DHP anchors and their commands */
 	bool		 mv_ok, home_ok, mm_ok;
 	struct nlwatch	*nlw;
 	struct timer	 timer;		/* at mn_home_deadline() */
 	struct timer	 stop_timer;	/* on_stop's cap */
 	int		 tun_fd;	/* on the loop, or -1 */
 	bool		 stopping;
+	bool		 home_dhp_wait;	/* at home, DHP-BUs after the BA */
+	uint64_t	 home_dhp_at;	/* ... or at this time */
 	unsigned long	 rx_other;	/* MH that are no BA for us */
 };
 
@@ -94,8 +104,12 @@ a6(const struct in6_addr *a, char *buf)
 static void
 rearm(struct mnd *m)
 {
-	uint64_t dl = mn_home_deadline(&m->home);
+	uint64_t dl = mn_home_deadline(&m->home), da;
 
+	if (m->dhp.ok && (da = anchors_deadline(&m->dhp.an)) < dl)
+		dl = da;
+	if (m->home_dhp_wait && m->home_dhp_at < dl)
+		dl = m->home_dhp_at;
 	if (dl == BUL_NO_DEADLINE)
 		evloop_timer_cancel(m->d->loop, &m->timer);
 	else if (evloop_timer_at(m->d->loop, &m->timer, dl) == -1)
@@ -126,14 +140,36 @@ send_bu(struct mnd *m, const struct mn_home_out *out)
 	return true;
 }
 
-/* While stopping, the loop runs until the entry is idle. */
+/* While stopping, the loop runs until the HA entry is idle and every
+ * DHoA is released (or given up). */
 static void
-after_bul(struct mnd *m, const struct mn_home_out *out)
+check_stop(struct mnd *m)
 {
-	send_bu(m, out);
 	rearm(m);
-	if (m->stopping && mn_home_state(&m->home) == BUL_IDLE)
+	if (m->stopping && mn_home_state(&m->home) == BUL_IDLE &&
+	    (!m->dhp.ok || anchors_idle(&m->dhp.an)))
 		evloop_break(m->d->loop);
+}
+
+/*
+ * F.16, A.3.1: back home, the DHoAs are re-bound with CoA := HoA once
+ * the HA has let go of the HoA (until then it would tunnel the DHPs'
+ * packets for the HoA to the old CoA), or after HOME_DHP_WAIT_MS.
+ */
+static void
+home_dhps(struct mnd *m, struct bul_now now)
+{
+	m->home_dhp_wait = false;
+	anchors_coa(&m->dhp.an, &m->home.e->hoa, true, now);
+	mn_dhp_handoff_track(&m->dhp);
+}
+
+static void
+home_dhps_due(struct mnd *m, struct bul_now now)
+{
+	if (m->home_dhp_wait && (now.ms >= m->home_dhp_at ||
+	    mn_home_state(&m->home) != BUL_DEREGISTERING))
+		home_dhps(m, now);
 }
 
 static void
@@ -141,10 +177,16 @@ on_timer(struct timer *t, void *arg)
 {
 	struct mnd *m = arg;
 	struct mn_home_out out;
+	struct bul_now now = now_of();
 
 	(void)t;
-	mn_home_timer(&m->home, now_of(), &out);
-	after_bul(m, &out);
+	mn_home_timer(&m->home, now, &out);
+	send_bu(m, &out);
+	if (m->dhp.ok) {
+		home_dhps_due(m, now);
+		anchors_timer(&m->dhp.an, now);
+	}
+	check_stop(m);
 }
 
 /* ---- movement ------------------------------------------------------ */
@@ -175,10 +217,39 @@ watch_tunnel(struct mnd *m)
 	m->tun_fd = fd;
 }
 
+/* G.4 step 1: the home BU and every DHP-BU leave in this one call, each
+ * with its own retransmission (at home the DHP-BUs wait for the HA,
+ * home_dhps()); the timeline ends at the last ack. */
+static void
+rebind_all(struct mnd *m, const struct in6_addr *coa, bool home,
+    struct bul_now now, const struct mn_home_out *out)
+{
+	enum bul_state hs;
+
+	send_bu(m, out);
+	m->home_dhp_wait = false;
+	if (m->dhp.ok) {
+		hs = mn_home_state(&m->home);
+		mn_dhp_handoff_begin(&m->dhp, coa, home ?
+		    hs == BUL_DEREGISTERING : hs == BUL_REGISTERING, now.ms);
+		if (home && hs == BUL_DEREGISTERING) {
+			m->home_dhp_wait = true;
+			m->home_dhp_at = now.ms + HOME_DHP_WAIT_MS;
+		} else if (home)
+			home_dhps(m, now);
+		else {
+			anchors_coa(&m->dhp.an, coa, false, now);
+			mn_dhp_handoff_track(&m->dhp);
+		}
+	}
+	check_stop(m);
+}
+
 static void
 on_new_coa(struct mnd *m, const struct movement_decision *dec)
 {
 	struct mn_home_out out;
+	struct bul_now now;
 	char c[INET6_ADDRSTRLEN];
 
 	log_info("CoA %s on %s", a6(&dec->coa, c), dec->ifname);
@@ -187,20 +258,24 @@ on_new_coa(struct mnd *m, const struct movement_decision *dec)
 	 * still worth having. */
 	if (mn_move_away(&m->mm, &dec->coa, dec->ifindex) == 0)
 		watch_tunnel(m);
-	mn_home_coa(&m->home, &dec->coa, now_of(), &out);
-	after_bul(m, &out);
+	now = now_of();
+	mn_home_coa(&m->home, &dec->coa, now, &out);
+	rebind_all(m, &dec->coa, false, now, &out);
 }
 
 static void
 on_home(struct mnd *m, const struct movement_decision *dec)
 {
 	struct mn_home_out out;
+	struct bul_now now;
 
 	log_info("at home on %s", dec->ifname);
 	/* The HoA must be on the link before the BU leaves from it. */
 	mn_move_home(&m->mm, dec->ifindex);
-	mn_home_at_home(&m->home, now_of(), &out);
-	after_bul(m, &out);
+	now = now_of();
+	mn_home_at_home(&m->home, now, &out);
+	/* F.16: the DHoAs follow with CoA := HoA. */
+	rebind_all(m, &dec->coa, true, now, &out);
 }
 
 static void
@@ -228,6 +303,8 @@ on_nlw(const struct nlw_event *ev, void *arg)
 		break;
 	case MOVE_LOST:
 		log_info("no usable link: registration state kept");
+		if (m->dhp.ok)
+			anchors_lost(&m->dhp.an);
 		break;
 	case MOVE_NONE:
 		break;
@@ -247,21 +324,50 @@ on_nlw_readable(int fd, uint32_t events, void *arg)
 
 /* ---- signalling ---------------------------------------------------- */
 
+/* The BA that ends the home part of a handoff's timeline. */
+static void
+home_acked(struct mnd *m, uint64_t now_ms)
+{
+	const struct mn_dhp_handoff *h = &m->dhp.ho;
+	const struct bul_entry *e = m->home.e;
+
+	if (!h->active || !h->ha_pending)
+		return;
+	if ((e->state == BUL_REGISTERED &&
+	    memcmp(&e->coa, &h->coa, sizeof(h->coa)) == 0) ||
+	    (e->state == BUL_IDLE &&
+	    memcmp(&e->hoa, &h->coa, sizeof(h->coa)) == 0))
+		mn_dhp_handoff_ha(&m->dhp, now_ms);
+}
+
 static void
 mnd_on_mh(struct daemon *d, const struct mh_msg *msg, const uint8_t *buf,
     size_t len, const struct mh_rxinfo *ri)
 {
 	struct mnd *m = d->engine;
 	struct mn_home_out out;
+	struct bul_now now = now_of();
 
 	if (m == NULL)
 		return;
+	if (msg->type != MH_TYPE_BA) {
+		if (!m->dhp.ok || anchors_input(&m->dhp.an, msg, buf, len,
+		    &ri->src, &ri->dst, now) != ANCHORS_RX_USED)
+			m->rx_other++;
+		check_stop(m);
+		return;
+	}
 	if (mn_home_input(&m->home, msg, buf, len, &ri->src, &ri->dst,
-	    now_of(), &out) != MN_BA_USED) {
+	    now, &out) != MN_BA_USED) {
 		m->rx_other++;
 		return;
 	}
-	after_bul(m, &out);
+	send_bu(m, &out);
+	if (m->dhp.ok) {
+		home_dhps_due(m, now);
+		home_acked(m, now.ms);
+	}
+	check_stop(m);
 }
 
 /* ---- start and stop ----------------------------------------------- */
@@ -308,6 +414,7 @@ mnd_cleanup(struct mnd *m)
 		nlwatch_close(m->nlw);
 		m->nlw = NULL;
 	}
+	mn_dhp_free(&m->dhp);
 	if (m->mm_ok)
 		mn_move_close(&m->mm);
 	if (m->home_ok)
@@ -317,6 +424,18 @@ mnd_cleanup(struct mnd *m)
 	sa_table_free(m->sas);
 	m->d->engine = NULL;
 	free(m);
+}
+
+static void
+hook_watch(void *arg)
+{
+	watch_tunnel(arg);
+}
+
+static void
+hook_rearm(void *arg)
+{
+	rearm(arg);
 }
 
 static int
@@ -352,7 +471,11 @@ mnd_engines(struct mnd *m, struct mnd_conf *c)
 	    &c->home_address, c->home_prefix.len, &c->home_agent) == -1)
 		return -1;
 	m->mm_ok = true;
-	return 0;
+	if (mn_dhp_init(&m->dhp, m->d, c, m->sas, sa, &m->mm, &m->mv,
+	    &m->home, first_seq(), &(struct mn_dhp_hooks){ hook_watch,
+	    hook_rearm, m }) == -1)
+		return -1;
+	return mn_dhp_ctl_register(&m->dhp, m->d->ctl);
 }
 
 static int
@@ -376,6 +499,8 @@ mnd_on_start(struct daemon *d)
 	log_info("home address %s, home agent %s (SPI %u), lifetime %us, "
 	    "backend %s", a6(&c->home_address, h), a6(&c->home_agent, a),
 	    c->ha_spi, c->lifetime, conf_backend_name(c->common.backend));
+	log_info("%zu DHP%s, fallback to the HoA %s", c->ndhps,
+	    c->ndhps == 1 ? "" : "s", c->fallback_to_ha ? "on" : "off");
 	/* The dump comes through on_nlw at once: away from home, the
 	 * first BU leaves from inside nlwatch_open(). */
 	if ((m->nlw = nlwatch_open(on_nlw, m)) == NULL) {
@@ -401,11 +526,12 @@ on_stop_timeout(struct timer *t, void *arg)
 	struct mnd *m = arg;
 
 	(void)t;
-	log_info("no BA to the deregistration within %u ms", STOP_WAIT_MS);
+	log_info("no BA or DHP-BC to the deregistrations within %u ms",
+	    STOP_WAIT_MS);
 	evloop_break(m->d->loop);
 }
 
-/* A second SIGTERM/SIGINT while waiting for the last BA. */
+/* A second SIGTERM/SIGINT while waiting for the last acks. */
 static void
 on_second_signal(int signo, void *arg)
 {
@@ -420,6 +546,8 @@ mnd_on_stop(struct daemon *d)
 {
 	struct mnd *m = d->engine;
 	struct mn_home_out out;
+	struct bul_now now = now_of();
+	bool wait;
 
 	if (m == NULL)
 		return;
@@ -430,7 +558,15 @@ mnd_on_stop(struct daemon *d)
 		nlwatch_close(m->nlw);
 		m->nlw = NULL;
 	}
-	if (mn_home_shutdown(&m->home, now_of(), &out) && send_bu(m, &out)) {
+	/* The HA deregistration and every DHoA release leave together and
+	 * share the one wait (PROTOCOL.md F.10, C.2); releases leave from
+	 * the HoA when at home. */
+	if (m->home_dhp_wait)
+		home_dhps(m, now);
+	wait = mn_home_shutdown(&m->home, now, &out) && send_bu(m, &out);
+	if (m->dhp.ok && anchors_shutdown(&m->dhp.an, now))
+		wait = true;
+	if (wait) {
 		rearm(m);
 		timer_init(&m->stop_timer, on_stop_timeout, m);
 		if (evloop_timer_add(d->loop, &m->stop_timer,
@@ -445,12 +581,48 @@ mnd_on_stop(struct daemon *d)
 	mnd_cleanup(m);
 }
 
+/* `dmipctl stats`: mnd's own part. */
+static void
+mnd_ctl_stats(struct daemon *d, struct ctl_out *o)
+{
+	const struct mnd *m = d->engine;
+	const struct anchors_stats *s;
+
+	if (m == NULL)
+		return;
+	ctl_kv(o, "bu_sent:n", "%" PRIu64, m->home.st.bu_sent);
+	ctl_kv(o, "ba_used:n", "%" PRIu64, m->home.st.rx[MN_BA_USED]);
+	ctl_kv(o, "rx_other:n", "%lu", m->rx_other);
+	if (!m->dhp.ok)
+		return;
+	s = &m->dhp.an.st;
+	ctl_kv(o, "dhp_queries:n", "%" PRIu64, s->queries_sent);
+	ctl_kv(o, "dhp_query_timeouts:n", "%" PRIu64, s->query_timeouts);
+	ctl_kv(o, "dhoa_requests:n", "%" PRIu64, s->requests_sent);
+	ctl_kv(o, "dhoa_request_timeouts:n", "%" PRIu64,
+	    s->request_timeouts);
+	ctl_kv(o, "dhp_bu_sent:n", "%" PRIu64, s->dhp_bu_sent);
+	ctl_kv(o, "dhp_bc_used:n", "%" PRIu64, s->dhp_bc);
+	ctl_kv(o, "brr:n", "%" PRIu64, s->brr);
+	ctl_kv(o, "fallbacks:n", "%" PRIu64, s->fallbacks);
+	ctl_kv(o, "anchor_failures:n", "%" PRIu64, s->failures);
+	ctl_kv(o, "dhoas:n", "%zu", m->dhp.an.n);
+	ctl_kv(o, "dhoas_released:n", "%" PRIu64, s->released);
+	ctl_kv(o, "dhoas_lost:n", "%" PRIu64, s->lost);
+	ctl_kv(o, "dhp_rx_bad_auth:n", "%" PRIu64,
+	    s->rx[ANCHORS_RX_BAD_AUTH]);
+	ctl_kv(o, "dhp_rx_stale:n", "%" PRIu64, s->rx[ANCHORS_RX_STALE]);
+	ctl_kv(o, "dhp_rx_ignored:n", "%" PRIu64, s->rx[ANCHORS_RX_IGNORED]);
+	ctl_kv(o, "dhp_tx_errors:n", "%" PRIu64, m->dhp.tx_errors);
+}
+
 static void
 mnd_on_reload(struct daemon *d)
 {
 	(void)d;
-	log_info("home address, home agent, lifetime, interfaces, backend "
-	    "and keys take effect at the next start of mnd");
+	log_info("home address, home agent, lifetime, interfaces, backend, "
+	    "DHPs, fallback_to_ha and keys take effect at the next start of "
+	    "mnd");
 }
 
 static const struct daemon_def mnd_def = {
@@ -465,6 +637,7 @@ static const struct daemon_def mnd_def = {
 	.on_reload = mnd_on_reload,
 	.on_start = mnd_on_start,
 	.on_stop = mnd_on_stop,
+	.ctl_stats = mnd_ctl_stats,
 };
 
 int

@@ -2,13 +2,15 @@
 """tcpxfer: a paced TCP transfer whose bytes can be checked end to end.
 
   tcpxfer.py serve ADDR PORT BYTES RATE SEED   # send BYTES at RATE B/s, once
-  tcpxfer.py fetch ADDR PORT [TIMEOUT]         # receive to EOF
+  tcpxfer.py fetch ADDR PORT [TIMEOUT [SRC]]   # receive to EOF
 
 Both sides print one line "bytes N sha256 HEX" (fetch adds "secs S").
 The payload is a SHA-256 counter stream of SEED, so the receiver's
 digest can be compared with the sender's without a shared file. serve
 binds to ADDR (the HoA in the integration tests), accepts one
 connection and paces its writes so that a transfer spans a handoff.
+fetch connects from SRC when given (a DHoA or the HoA of the mobile
+node, which sit on lo deprecated and are never picked by default).
 """
 import hashlib
 import socket
@@ -60,9 +62,10 @@ def serve(addr, port, nbytes, rate, seed):
     print(f"bytes {sent} sha256 {h.hexdigest()} peer {peer[0]}", flush=True)
 
 
-def fetch(addr, port, timeout):
+def fetch(addr, port, timeout, src=None):
     t0 = time.monotonic()
-    s = socket.create_connection((addr, port), timeout=timeout)
+    s = socket.create_connection((addr, port), timeout=timeout,
+                                 source_address=(src, 0) if src else None)
     s.settimeout(timeout)
     h = hashlib.sha256()
     got = 0
@@ -82,7 +85,8 @@ def main(argv):
         serve(argv[2], int(argv[3]), int(argv[4]), float(argv[5]), argv[6]
               if len(argv) > 6 else "dmip6")
     elif len(argv) >= 4 and argv[1] == "fetch":
-        fetch(argv[2], int(argv[3]), float(argv[4]) if len(argv) > 4 else 20)
+        fetch(argv[2], int(argv[3]), float(argv[4]) if len(argv) > 4 else 20,
+              argv[5] if len(argv) > 5 else None)
     else:
         sys.stderr.write(__doc__)
         return 2
