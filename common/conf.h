@@ -130,6 +130,10 @@ struct mnd_conf {
 	uint8_t			 default_type;	/* CONT_* */
 	unsigned		 grace_period;	/* s */
 	bool			 fallback_to_ha;
+	/* Among DHPs of equal preference and metric (F.4): "reuse" (the
+	 * DHP already used), "directory" (its order), "config" (mnd.conf
+	 * order), "address" (lowest); enum dhpc_tiebreak. */
+	uint8_t			 dhp_tie_break;
 	struct mnd_policy	*policies;
 	size_t			 npolicies;
 	struct conf_groups	 allow_groups[CONT_MAX + 1];	/* by CONT_* */

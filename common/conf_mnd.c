@@ -47,6 +47,7 @@ static cfg_opt_t mnd_opts[] = {
 	CFG_STR("default_type", "non-persistent", CFGF_NONE),
 	CFG_INT("grace_period", MND_GRACE_DEFAULT_S, CFGF_NONE),
 	CFG_BOOL("fallback_to_ha", cfg_true, CFGF_NONE),
+	CFG_STR("dhp_tie_break", "reuse", CFGF_NONE),
 	CFG_SEC("policy", policy_opts, SECF),
 	CFG_STR_LIST("allow_fixed_groups", NULL, CFGF_NODEFAULT),
 	CFG_STR_LIST("allow_session_lasting_groups", NULL, CFGF_NODEFAULT),
@@ -62,6 +63,12 @@ static const struct conf_enum mnd_types[] = {
 	{ "session-lasting", CONT_SESSION_LASTING },
 	{ "non-persistent", CONT_NON_PERSISTENT },
 	{ "graceful-replacement", CONT_GRACEFUL }, { NULL, 0 }
+};
+
+/* Order of enum dhpc_tiebreak (mn/dhp_cache.h). */
+static const struct conf_enum tie_breaks[] = {
+	{ "reuse", 0 }, { "directory", 1 }, { "config", 2 },
+	{ "address", 3 }, { NULL, 0 }
 };
 
 static const struct conf_enum protos[] = {
@@ -286,6 +293,9 @@ mnd_conf_load(const char *path, struct mnd_conf *c)
 		conf_get_uint(&ctx, ctx.cfg, "grace_period", 0, 86400,
 		    &c->grace_period);
 		c->fallback_to_ha = cfg_getbool(ctx.cfg, "fallback_to_ha");
+		if (conf_get_enum(&ctx, ctx.cfg, "dhp_tie_break", tie_breaks,
+		    &v) == 0)
+			c->dhp_tie_break = (uint8_t)v;
 		load_groups(&ctx, c);
 		conf_dhcp6c_load(&ctx, c->interfaces, c->ninterfaces,
 		    &c->dhcp6);
@@ -360,6 +370,8 @@ mnd_conf_print(FILE *fp, const struct mnd_conf *c)
 	fprintf(fp, "grace_period = %u\n", c->grace_period);
 	fprintf(fp, "fallback_to_ha = %s\n", c->fallback_to_ha ? "true" :
 	    "false");
+	conf_print_str(fp, "", "dhp_tie_break",
+	    conf_enum_name(tie_breaks, c->dhp_tie_break));
 	for (int t = 0; t <= CONT_MAX; t++)
 		if (allow_keys[t] != NULL)
 			print_list(fp, allow_keys[t], c->allow_groups[t].names,

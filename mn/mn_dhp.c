@@ -236,6 +236,7 @@ mn_dhp_init(struct mn_dhp *md, struct daemon *d, const struct mnd_conf *c,
 	if (anchors_init(&md->an, &cfg, c->dhps, c->ndhps, sas, &io,
 	    first_seq) == -1)
 		return -1;
+	md->an.cache.tie = (enum dhpc_tiebreak)c->dhp_tie_break;
 	md->ok = true;
 	return 0;
 }

@@ -304,6 +304,7 @@ check_mnd_example(const struct mnd_conf *c)
 	CU_ASSERT_EQUAL(c->default_type, CONT_NON_PERSISTENT);
 	CU_ASSERT_EQUAL(c->grace_period, 60);
 	CU_ASSERT_EQUAL(c->fallback_to_ha, true);
+	CU_ASSERT_EQUAL(c->dhp_tie_break, 0);		/* reuse */
 	CU_ASSERT_EQUAL(c->allow_groups[CONT_FIXED].n, 0);
 	CU_ASSERT_EQUAL_FATAL(c->npolicies, 3);
 	CU_ASSERT_STRING_EQUAL(p[0].name, "ssh");
@@ -537,7 +538,7 @@ test_policy_full(void)
 	    "home_agent = \"2001:db8:f::10\"; ha_spi = 0x12c\n"
 	    "interfaces = {\"mn0\", \"wlan0\"}\n"
 	    "default_type = \"graceful-replacement\"; grace_period = 0\n"
-	    "fallback_to_ha = false\n"
+	    "fallback_to_ha = false; dhp_tie_break = \"address\"\n"
 	    "allow_fixed_groups = {\"wheel\", \"dmip\"}\n"
 	    "policy all {\n proto = \"udp\"; sport = \"1000-2000\"\n"
 	    " dport = \"5000-5999\"; dst = \"2001:db8:c1::/48\"\n"
@@ -558,6 +559,7 @@ test_policy_full(void)
 	CU_ASSERT_EQUAL(c.common.sas[0].sa.replay, REPLAY_SEQ_ONLY);
 	CU_ASSERT_EQUAL(c.common.sas[0].sa.window_s, 4);
 	CU_ASSERT_EQUAL(c.ha_spi, 300);
+	CU_ASSERT_EQUAL(c.dhp_tie_break, 3);		/* address */
 	CU_ASSERT_EQUAL_FATAL(c.ninterfaces, 2);
 	CU_ASSERT_STRING_EQUAL(c.interfaces[1], "wlan0");
 	CU_ASSERT_EQUAL(c.default_type, CONT_GRACEFUL);
