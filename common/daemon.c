@@ -135,6 +135,26 @@ on_verbosity(int signo, void *arg)
 	log_info("log level now %s", log_level_name(lvl));
 }
 
+int
+daemon_send(struct daemon *d, const uint8_t *mh, ssize_t len, uint8_t type,
+    const struct in6_addr *src, const struct in6_addr *dst, uint16_t dport)
+{
+	char to[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, dst, to, sizeof(to));
+	if (len < 0) {
+		log_warnx("%s to %s: cannot build it (%s)", mh_type_name(type),
+		    to, len == -1 ? "signing failed" : mh_strerror((int)len));
+		return -1;
+	}
+	if (mhsock_send(d->sock, mh, (size_t)len, src, dst, 0, dport) < 0) {
+		log_warn("%s to %s", mh_type_name(type), to);
+		return -1;
+	}
+	log_debug("tx %s (%zd bytes) to %s", mh_type_name(type), len, to);
+	return 0;
+}
+
 /* SIGHUP or `dmipctl reload`: a config with errors is refused and the
  * running one kept. */
 int

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "conf.h"
 #include "mh.h"
@@ -70,6 +71,14 @@ void	daemon_start(struct daemon *, const struct daemon_def *, int argc,
 	    char **argv);
 /* Run the loop until SIGTERM/SIGINT; then close everything. */
 int	daemon_run(struct daemon *);
+/*
+ * Send one built MH (len from an *_encode(): negative is the build error,
+ * -1 a signing failure) from src to dst; UDP transport: to dport. Logs
+ * what went wrong; 0, or -1 when nothing was sent.
+ */
+int	daemon_send(struct daemon *, const uint8_t *mh, ssize_t len,
+	    uint8_t type, const struct in6_addr *src,
+	    const struct in6_addr *dst, uint16_t dport);
 /* Load the config again (SIGHUP, `dmipctl reload`): 0, or -1 when the
  * new file is refused and the running config stays. */
 int	daemon_reload(struct daemon *);

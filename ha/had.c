@@ -121,26 +121,13 @@ static void
 send_reply(struct had *h, const struct ha_reply *r, const struct tx_to *to)
 {
 	uint8_t buf[MH_MAX_LEN];
-	char dst[INET6_ADDRSTRLEN];
-	ssize_t len;
+	ssize_t len = ha_reply_encode(r, buf, sizeof(buf));
 
-	a6(&r->dst, dst);
-	if ((len = ha_reply_encode(r, buf, sizeof(buf))) < 0) {
+	if (daemon_send(h->d, buf, len, r->msg.type, &to->src, &r->dst,
+	    h->udp ? to->dport : 0) == -1)
 		h->st.tx_errors++;
-		log_warnx("%s to %s: cannot build it (%s)",
-		    mh_type_name(r->msg.type), dst,
-		    len == -1 ? "signing failed" : mh_strerror((int)len));
-		return;
-	}
-	if (mhsock_send(h->d->sock, buf, (size_t)len, &to->src, &r->dst, 0,
-	    h->udp ? to->dport : 0) < 0) {
-		h->st.tx_errors++;
-		log_warn("%s to %s", mh_type_name(r->msg.type), dst);
-		return;
-	}
-	h->st.tx++;
-	log_debug("tx %s (%zd bytes) to %s", mh_type_name(r->msg.type), len,
-	    dst);
+	else
+		h->st.tx++;
 }
 
 /*
