@@ -278,6 +278,18 @@ void
 bul_coa_changed(struct bul_entry *e, const struct in6_addr *coa,
     struct bul_now now, struct bul_action *act)
 {
+	/* Movement reports the CoA in use again only after the link was
+	 * lost: the BUs sent meanwhile went nowhere, so a registration
+	 * still on its way starts over now instead of waiting out a
+	 * backoff of up to MAX_BINDACK_TIMEOUT. */
+	if (e->state == BUL_REGISTERING &&
+	    memcmp(coa, &e->coa, sizeof(*coa)) == 0) {
+		act_begin(e, act);
+		new_attempt(e, BUL_REGISTERING, "link back, same CoA");
+		emit(e, now, act);
+		act_end(e, act);
+		return;
+	}
 	register_coa(e, coa, now, act, "new care-of address");
 }
 

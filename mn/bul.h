@@ -120,7 +120,8 @@ void	bul_entry_init(struct bul_entry *, enum bul_kind,
 void	bul_start(struct bul_entry *, const struct in6_addr *coa,
 	    struct bul_now, struct bul_action *);
 /* A new CoA: a fresh BU with a new sequence number at once. No-op if
- * coa is the CoA already registered or being registered. */
+ * coa is the CoA already registered. The same CoA while registering
+ * (the link came back) restarts the attempt at once. */
 void	bul_coa_changed(struct bul_entry *, const struct in6_addr *coa,
 	    struct bul_now, struct bul_action *);
 /*

@@ -238,6 +238,36 @@ test_refresh_expiry(void)
 	CU_ASSERT_EQUAL(act.deadline, 14400);
 }
 
+/* The link comes back with the same CoA while the first registration
+ * is deep in its backoff: the BU goes at once, the backoff restarts. */
+static void
+test_link_back_same_coa(void)
+{
+	struct bul_entry e;
+	struct bul_action act;
+
+	bul_entry_init(&e, BUL_HA, &HA, &HOA, NULL, SPI, MACLEN, 600, 100);
+	bul_start(&e, &COA1, T(1000), &act);
+	bul_timer(&e, T(2500), &act);
+	bul_timer(&e, T(5500), &act);
+	bul_timer(&e, T(11500), &act);
+	CU_ASSERT_EQUAL(act.deadline, 23500);	/* 12 s to wait */
+	bul_coa_changed(&e, &COA1, T(12000), &act);
+	CU_ASSERT_TRUE(act.send);
+	CU_ASSERT_EQUAL(act.msg.u.bu.seq, 104);
+	CU_ASSERT_TRUE(same(&act.src, &COA1));
+	CU_ASSERT_EQUAL(act.deadline, 13500);	/* 1.5 s: first reg */
+	/* registered: the same CoA again changes nothing */
+	{
+		struct mh_msg m = ba(0, 104, 150, 0);
+
+		CU_ASSERT_TRUE(bul_on_ack(&e, &HA, &m, T(12100), &act));
+	}
+	bul_coa_changed(&e, &COA1, T(13000), &act);
+	CU_ASSERT_FALSE(act.send);
+	CU_ASSERT_EQUAL(e.state, BUL_REGISTERED);
+}
+
 static void
 test_coa_change(void)
 {
@@ -254,19 +284,21 @@ test_coa_change(void)
 	CU_ASSERT_TRUE(same(&act.src, &COA2));
 	CU_ASSERT_TRUE(same(&act.auth_coa, &COA2));
 	CU_ASSERT_EQUAL(act.deadline, 6000);	/* not the first reg */
-	/* the same CoA again: nothing */
+	/* the same CoA again (the link came back): a fresh attempt */
 	bul_coa_changed(&e, &COA2, T(5100), &act);
-	CU_ASSERT_FALSE(act.send);
+	CU_ASSERT_TRUE(act.send);
+	CU_ASSERT_EQUAL(act.msg.u.bu.seq, 102);
+	CU_ASSERT_EQUAL(act.deadline, 6100);
 	/* a move while waiting: a fresh BU at once */
 	bul_coa_changed(&e, &COA3, T(5200), &act);
 	CU_ASSERT_TRUE(act.send);
-	CU_ASSERT_EQUAL(act.msg.u.bu.seq, 102);
+	CU_ASSERT_EQUAL(act.msg.u.bu.seq, 103);
 	CU_ASSERT_TRUE(same(&act.src, &COA3));
 	CU_ASSERT_EQUAL(act.deadline, 6200);
 	/* the ack of the superseded BU is ignored */
-	m = ba(0, 101, 150, 0);
-	CU_ASSERT_FALSE(bul_on_ack(&e, &HA, &m, T(5300), &act));
 	m = ba(0, 102, 150, 0);
+	CU_ASSERT_FALSE(bul_on_ack(&e, &HA, &m, T(5300), &act));
+	m = ba(0, 103, 150, 0);
 	CU_ASSERT_TRUE(bul_on_ack(&e, &HA, &m, T(5400), &act));
 	CU_ASSERT_EQUAL(act.to, BUL_REGISTERED);
 	CU_ASSERT_TRUE(same(&e.coa, &COA3));
@@ -625,6 +657,7 @@ static CU_TestInfo bul_tests[] = {
 	{ "refresh at the BRA", test_bra },
 	{ "binding expires during refresh", test_refresh_expiry },
 	{ "CoA change", test_coa_change },
+	{ "link back with the same CoA", test_link_back_same_coa },
 	{ "135 sequence resync", test_resync_135 },
 	{ "144 clock offset, once", test_clock_144 },
 	{ "146 failed, retry", test_reject_146 },
