@@ -783,3 +783,64 @@ sf_saver_stop(struct sf_saver *s)
 	}
 	evloop_timer_cancel(s->loop, &s->timer);
 }
+
+/* ---- save and load, as had and dhpd use them ---------------------- */
+
+int
+sf_save(const char *dir, const char *name, const char *what, int encoded,
+    struct sf_buf *b)
+{
+	int rc;
+
+	if (encoded == -1) {
+		sf_free(b);
+		log_warnx("state: cannot encode the %s (out of memory)", what);
+		return -1;
+	}
+	rc = sf_write_atomic(dir, name, b->p, b->len);
+	sf_free(b);
+	if (rc < 0) {
+		log_warnx("state: writing %s/%s: %s", dir, name, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+int
+sf_load(const char *dir, const char *name, const char *what,
+    sf_decode_fn decode, void *st)
+{
+	char *buf = NULL, err[160];
+	size_t len;
+	int rc;
+
+	if ((rc = sf_read_file(dir, name, &buf, &len)) == -ENOENT) {
+		log_info("state: no %s/%s: starting with no %s", dir, name,
+		    what);
+		return 0;
+	}
+	if (rc == -EPERM) {
+		log_warnx("state: %s/%s ignored: owned by another user or "
+		    "writable by group or others", dir, name);
+		return 0;
+	}
+	if (rc < 0 && rc != -EFBIG && rc != -EINVAL) {
+		log_warnx("state: reading %s/%s: %s; starting with no %s", dir,
+		    name, strerror(-rc), what);
+		return 0;
+	}
+	if (rc == 0 && decode(buf, len, st, err, sizeof(err)) == 0) {
+		free(buf);
+		return 1;
+	}
+	if (rc < 0)
+		snprintf(err, sizeof(err), "%s", strerror(-rc));
+	free(buf);
+	if (sf_set_aside(dir, name) == 0)
+		log_warnx("state: %s/%s ignored: %s; renamed to %s.bad", dir,
+		    name, err, name);
+	else
+		log_warnx("state: %s/%s ignored: %s; could not rename it "
+		    "aside", dir, name, err);
+	return 0;
+}

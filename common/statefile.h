@@ -138,6 +138,21 @@ int	sf_read_file(const char *dir, const char *name, char **buf,
 /* Rename dir/name to dir/name.bad (replacing an older one). 0 or -errno. */
 int	sf_set_aside(const char *dir, const char *name);
 
+/*
+ * The policy had and dhpd share. sf_save: write b (already encoded;
+ * encoded == -1 means encoding ran out of memory) to dir/name and free
+ * it; 0, or -1 logged. sf_load: read dir/name and decode it into st;
+ * 1 when restored, 0 when starting empty: no file, a file that is not
+ * trusted (-EPERM), unreadable, or corrupt (then renamed to name.bad).
+ * Every case is logged; `what` names the content ("bindings").
+ */
+typedef int (*sf_decode_fn)(const char *buf, size_t len, void *st,
+    char *err, size_t errlen);
+int	sf_save(const char *dir, const char *name, const char *what,
+	    int encoded, struct sf_buf *b);
+int	sf_load(const char *dir, const char *name, const char *what,
+	    sf_decode_fn decode, void *st);
+
 /* ---- debounced saving (uses the event loop) -------------------------- */
 
 struct evloop;

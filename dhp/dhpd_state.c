@@ -385,58 +385,20 @@ dhpd_state_save(const struct dhp_engine *e, const char *dir,
     uint64_t mono_now, uint64_t wall_now)
 {
 	struct sf_buf b;
-	int rc;
+	int rc = dhpd_state_encode(e, mono_now, wall_now, &b);
 
-	if (dhpd_state_encode(e, mono_now, wall_now, &b) == -1) {
-		sf_free(&b);
-		log_warnx("state: cannot encode the leases (out of memory)");
-		return -1;
-	}
-	rc = sf_write_atomic(dir, DHPD_STATE_FILE, b.p, b.len);
-	sf_free(&b);
-	if (rc < 0) {
-		log_warnx("state: writing %s/%s: %s", dir, DHPD_STATE_FILE,
-		    strerror(-rc));
-		return -1;
-	}
-	return 0;
+	return sf_save(dir, DHPD_STATE_FILE, "leases", rc, &b);
+}
+
+static int
+decode(const char *buf, size_t len, void *st, char *err, size_t errlen)
+{
+	return dhpd_state_decode(buf, len, st, err, errlen);
 }
 
 int
 dhpd_state_load(const char *dir, struct dhpd_state *st)
 {
-	char *buf, err[160];
-	size_t len;
-	int rc;
-
 	memset(st, 0, sizeof(*st));
-	if ((rc = sf_read_file(dir, DHPD_STATE_FILE, &buf, &len)) ==
-	    -ENOENT) {
-		log_info("state: no %s/%s: starting with no leases", dir,
-		    DHPD_STATE_FILE);
-		return 0;
-	}
-	if (rc == -EPERM) {
-		log_warnx("state: %s/%s ignored: owned by another user or "
-		    "writable by group or others", dir, DHPD_STATE_FILE);
-		return 0;
-	}
-	if (rc < 0 && rc != -EFBIG && rc != -EINVAL) {
-		log_warnx("state: reading %s/%s: %s; starting with no leases",
-		    dir, DHPD_STATE_FILE, strerror(-rc));
-		return 0;
-	}
-	if (rc == 0 && dhpd_state_decode(buf, len, st, err, sizeof(err)) ==
-	    0) {
-		free(buf);
-		return 1;
-	}
-	if (rc < 0)
-		snprintf(err, sizeof(err), "%s", strerror(-rc));
-	free(buf);
-	rc = sf_set_aside(dir, DHPD_STATE_FILE);
-	log_warnx("state: %s/%s ignored: %s; %s", dir, DHPD_STATE_FILE, err,
-	    rc == 0 ? "renamed to " DHPD_STATE_FILE ".bad" :
-	    "could not rename it aside");
-	return 0;
+	return sf_load(dir, DHPD_STATE_FILE, "leases", decode, st);
 }
