@@ -186,7 +186,8 @@ io_event(void *arg, enum anchors_event ev, const struct anchor *an,
 	struct mn_dhp_handoff *h = &md->ho;
 	uint64_t now = evloop_clock_ms();
 
-	(void)r;
+	if (md->hooks.event != NULL)
+		md->hooks.event(md->hooks.arg, ev, an, r);
 	if (!h->active || an == NULL ||
 	    (ev != ANCHORS_EV_ACK && ev != ANCHORS_EV_GONE))
 		return;

@@ -60,6 +60,11 @@ struct mn_dhp_hooks {
 	void	(*watch)(void *);	/* a DHoA was installed: poll the
 					 * tunnel's fd (tun backend) */
 	void	(*rearm)(void *);	/* a command changed the deadlines */
+	/* Every anchors event (anchors.h), after the glue's own use: the
+	 * flow table and the API socket follow requests and anchors. Must
+	 * not call back into the engine (anchors_io rule). May be NULL. */
+	void	(*event)(void *, enum anchors_event, const struct anchor *,
+		    const struct anchor_req *);
 	void	*arg;
 };
 

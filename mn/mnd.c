@@ -438,6 +438,19 @@ hook_rearm(void *arg)
 	rearm(arg);
 }
 
+/* Anchors events for the flow table and the API socket. */
+static void
+hook_event(void *arg, enum anchors_event ev, const struct anchor *an,
+    const struct anchor_req *r)
+{
+	struct mnd *m = arg;
+
+	(void)m;
+	(void)ev;
+	(void)an;
+	(void)r;
+}
+
 static int
 mnd_engines(struct mnd *m, struct mnd_conf *c)
 {
@@ -473,7 +486,7 @@ mnd_engines(struct mnd *m, struct mnd_conf *c)
 	m->mm_ok = true;
 	if (mn_dhp_init(&m->dhp, m->d, c, m->sas, sa, &m->mm, &m->mv,
 	    &m->home, first_seq(), &(struct mn_dhp_hooks){ hook_watch,
-	    hook_rearm, m }) == -1)
+	    hook_rearm, hook_event, m }) == -1)
 		return -1;
 	return mn_dhp_ctl_register(&m->dhp, m->d->ctl);
 }
