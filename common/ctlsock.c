@@ -22,7 +22,6 @@
 #define SO_PEERGROUPS	59	/* Linux 4.13 */
 #endif
 
-#define CTL_WORDS_MAX	32
 #define CTL_BACKLOG	16
 #define CTL_PAUSE_MS	1000	/* accept paused after EMFILE */
 
@@ -216,37 +215,73 @@ run_cmd(struct ctl_client *c, char **w, size_t nw, bool json)
 	return ok;
 }
 
+enum ctl_req_rc
+ctl_request_parse(char *line, size_t len, struct ctl_request *r)
+{
+	char *p, *sp = NULL;
+
+	memset(r, 0, sizeof(*r));
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	line[len] = '\0';
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)line[i];
+
+		if ((ch < 0x20 && ch != '\t') || ch > 0x7e)
+			return CTL_REQ_BAD_CHAR;
+	}
+	for (p = strtok_r(line, " \t", &sp); p != NULL;
+	    p = strtok_r(NULL, " \t", &sp)) {
+		if (r->argc == CTL_WORDS_MAX)
+			return CTL_REQ_TOO_MANY;
+		r->argv[r->argc++] = p;
+	}
+	if (r->argc > 0 && strcmp(r->argv[0], "json") == 0) {
+		r->json = 1;
+		if (--r->argc == 0)
+			return CTL_REQ_NO_CMD;
+		memmove(r->argv, r->argv + 1, r->argc * sizeof(*r->argv));
+	}
+	return r->argc == 0 ? CTL_REQ_EMPTY : CTL_REQ_OK;
+}
+
+const char *
+ctl_request_strerror(enum ctl_req_rc rc)
+{
+	switch (rc) {
+	case CTL_REQ_OK:
+		return "ok";
+	case CTL_REQ_EMPTY:
+		return "empty request";
+	case CTL_REQ_BAD_CHAR:
+		return "bad request: not printable ASCII";
+	case CTL_REQ_TOO_MANY:
+		return "too many words";
+	case CTL_REQ_NO_CMD:
+		return "no command after 'json'";
+	}
+	return "bad request";
+}
+
 /* One request line (LF stripped). false: drop the client. */
 static bool
 client_request(struct ctl_client *c, char *line, size_t len)
 {
-	char *w[CTL_WORDS_MAX], *p, *sp = NULL;
-	size_t nw = 0;
-	bool json = false;
+	struct ctl_request r;
+	enum ctl_req_rc rc = ctl_request_parse(line, len, &r);
 
-	if (len > 0 && line[len - 1] == '\r')
-		line[--len] = '\0';
-	for (size_t i = 0; i < len; i++)
-		if ((line[i] < 0x20 && line[i] != '\t') || line[i] > 0x7e) {
-			c->closing = true;
-			return client_error(c, "bad request: not printable "
-			    "ASCII");
-		}
-	for (p = strtok_r(line, " \t", &sp); p != NULL;
-	    p = strtok_r(NULL, " \t", &sp)) {
-		if (nw == CTL_WORDS_MAX)
-			return client_error(c, "too many words");
-		w[nw++] = p;
-	}
-	if (nw > 0 && strcmp(w[0], "json") == 0) {
-		json = true;
-		if (--nw == 0)
-			return client_error(c, "no command after 'json'");
-		memmove(w, w + 1, nw * sizeof(*w));
-	}
-	if (nw == 0)
+	switch (rc) {
+	case CTL_REQ_OK:
+		return run_cmd(c, r.argv, r.argc, r.json);
+	case CTL_REQ_EMPTY:
 		return true;	/* an empty line is no request */
-	return run_cmd(c, w, nw, json);
+	case CTL_REQ_BAD_CHAR:
+		c->closing = true;
+		break;
+	default:
+		break;
+	}
+	return client_error(c, ctl_request_strerror(rc));
 }
 
 /* Answer every complete line in the buffer. */

@@ -38,6 +38,7 @@
 #define CTL_CLIENTS_MAX		16
 #define CTL_IDLE_MS		30000
 #define CTL_HDR_MAX		32		/* "error 4294967295\n" */
+#define CTL_WORDS_MAX		32		/* words per request */
 
 struct evloop;
 struct ctlsock;
@@ -110,6 +111,32 @@ pid_t	ctl_peer_pid(const struct ctl_out *);
 /* For a command that changes state only with some arguments: 0 if the
  * peer is root, the socket's owner or in its group, else ctl_error(). */
 int	ctl_require_priv(struct ctl_out *);
+
+/* ---- one request line, without a socket (the server; fuzz/) ------- */
+
+enum ctl_req_rc {
+	CTL_REQ_OK = 0,		/* argv[0..argc) is a command and its words */
+	CTL_REQ_EMPTY,		/* no words: no request, no answer */
+	CTL_REQ_BAD_CHAR,	/* not printable ASCII: answered, then closed */
+	CTL_REQ_TOO_MANY,	/* over CTL_WORDS_MAX words */
+	CTL_REQ_NO_CMD,		/* "json" and nothing after it */
+};
+
+struct ctl_request {
+	char	*argv[CTL_WORDS_MAX];	/* point into the line */
+	size_t	 argc;			/* >= 1 when CTL_REQ_OK */
+	int	 json;			/* the "json" prefix was there */
+};
+
+/*
+ * Parse one request line of len bytes (its LF already gone; a last CR
+ * is dropped): words of 0x21-0x7e separated by spaces or tabs, split in
+ * place (line[len] must be writable and is set to NUL). Pure: the
+ * server answers what it returns (ctl_request_strerror for the errors).
+ */
+enum ctl_req_rc	 ctl_request_parse(char *line, size_t len,
+		    struct ctl_request *);
+const char	*ctl_request_strerror(enum ctl_req_rc);
 
 /* ---- the output model without a socket (unit tests) --------------- */
 

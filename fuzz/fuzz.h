@@ -90,7 +90,9 @@ typedef void (*fuzz_seed_fn)(const char *name, const uint8_t *p,
 /*
  * Every seed of target: built from the golden bytes of the unit tests
  * and the example configs. srcdir is the top source directory (for
- * tests/conf/ and tests/unit/test_dhcp6.c); NULL skips those seeds.
+ * tests/conf/ and the tests/unit/ sources some seeds are read from:
+ * test_dhcp6.c, test_dhcp6s.c, test_had_state.c, test_statefile.c,
+ * test_ctlsock.c); NULL skips those seeds.
  * Returns how many seeds were produced.
  */
 size_t	fuzz_seeds(const char *target, const char *srcdir, fuzz_seed_fn fn,

@@ -12,25 +12,37 @@
  *   - ha_engine, movement, bul: event sequences written here in each
  *     target's input format (registration, refresh, move, DHP Query,
  *     deregistration, DAD; handoffs A and B, return home, loss; BUL
- *     registration, refresh, resync, return home, shutdown).
+ *     registration, refresh, resync, return home, shutdown);
+ *   - dhcp6_ext: the dhcp6 seeds and the hex messages of
+ *     tests/unit/test_dhcp6s.c (golden and malformed options);
+ *   - state_had, state_dhpd: state files with every record kind at the
+ *     seeds' time, and the record bodies and frames of
+ *     tests/unit/test_had_state.c and test_statefile.c;
+ *   - ctl_request: the requests of tests/unit/test_ctlsock.c, alone and
+ *     pipelined, and the protocol's edge cases;
+ *   - dhp_engine: lease, bind, refresh, move, release and expiry
+ *     sequences, and the DHP goldens of mh_golden.h as raw MHs.
  *
  * gen_corpus.c writes them as files for libFuzzer; replay_main.c runs
  * them in `make check`. Nothing binary is committed for them.
  */
 #include <ctype.h>
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
 #include "../ha/dad.h"
+#include "statefile.h"
 #include "../tests/unit/mh_golden.h"
 
 const char *const fuzz_target_names[] = {
 	"mh_parse", "mh_roundtrip", "mh_types", "mh_auth", "dhcp6",
 	"conf_mnd", "conf_had", "conf_dhpd", "ha_engine", "movement", "bul",
-	"pktparse", "dad_nd", NULL,
+	"pktparse", "dad_nd", "dhcp6_ext", "state_had", "state_dhpd",
+	"ctl_request", "dhp_engine", NULL,
 };
 
 struct sink {
@@ -730,6 +742,441 @@ dad_nd(struct sink *s)
 	emit_fb(s, "na-solicited", &b);
 }
 
+/* ---- C string literals of the unit tests ------------------------------ */
+
+/* One literal at p (a '"'), its escapes resolved, appended to b;
+ * returns the position after it. */
+static const char *
+c_literal(const char *p, struct fbuf *b)
+{
+	for (p++; *p != '\0' && *p != '"'; p++) {
+		char c = *p;
+
+		if (c == '\\' && p[1] != '\0') {
+			p++;
+			switch (*p) {
+			case 'n':
+				c = '\n';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'x':
+				c = (char)strtol(p + 1, NULL, 16);
+				while (isxdigit((unsigned char)p[1]))
+					p++;
+				break;
+			default:
+				c = *p;
+				break;
+			}
+		}
+		fbuf_u8(b, (uint8_t)c);
+	}
+	return *p == '"' ? p + 1 : p;
+}
+
+/*
+ * The items of a C initializer or argument list from p on: adjacent
+ * literals are one item, a comma ends it, a closing brace, parenthesis
+ * or semicolon ends the list. Each item is a seed: decoded from hex
+ * digits (as_hex), or a record line framed as a state file of
+ * state_kind, or as it is. first_only: just the first item.
+ */
+static void state_item(struct sink *, const char *, const char *,
+    const char *);
+
+static void
+c_items(struct sink *s, const char *p, const char *name, bool as_hex,
+    const char *state_kind, bool first_only, size_t *count)
+{
+	struct fbuf item = { 0 };
+	bool have = false;
+	char nm[96];
+
+	for (; *p != '\0'; p++) {
+		if (p[0] == '/' && p[1] == '*') {
+			const char *e = strstr(p + 2, "*/");
+
+			if (e == NULL)
+				break;
+			p = e + 1;
+		} else if (*p == '"') {
+			p = c_literal(p, &item) - 1;
+			have = true;
+		} else if (*p == ',' || *p == '}' || *p == ')' || *p == ';') {
+			if (have) {
+				snprintf(nm, sizeof(nm), "%s-%zu", name,
+				    (*count)++);
+				fbuf_u8(&item, 0);
+				if (state_kind != NULL)
+					state_item(s, nm, state_kind,
+					    (const char *)item.p);
+				else if (as_hex)
+					emit_hex(s, nm, (const char *)item.p);
+				else
+					emit(s, nm, item.p, item.len - 1);
+				fbuf_free(&item);
+				have = false;
+				if (first_only)
+					break;
+			}
+			if (*p != ',')
+				break;
+		}
+	}
+	fbuf_free(&item);
+}
+
+/* Every list after marker in a test source, as c_items() reads it. */
+static size_t
+test_items(struct sink *s, const char *srcdir, const char *file,
+    const char *marker, const char *name, bool as_hex,
+    const char *state_kind, bool first_only)
+{
+	char path[4096];
+	char *text;
+	size_t count = 0;
+
+	if (srcdir == NULL)
+		return 0;
+	snprintf(path, sizeof(path), "%s/tests/unit/%s", srcdir, file);
+	if ((text = slurp(path)) == NULL)
+		return 0;
+	for (const char *p = strstr(text, marker); p != NULL;
+	    p = strstr(p + 1, marker))
+		c_items(s, p + strlen(marker), name, as_hex, state_kind,
+		    first_only, &count);
+	free(text);
+	return count;
+}
+
+/* ---- dhcp6_ext ------------------------------------------------------------ */
+
+static void
+dhcp6_ext(struct sink *s, const char *srcdir)
+{
+	dhcp6(s, srcdir);
+	if (test_items(s, srcdir, "test_dhcp6s.c", "hex[] =", "test_dhcp6s",
+	    true, NULL, true) == 0)
+		emit_hex(s, "ext-golden", "01abcdef 0008 0002 0102 "
+		    "0006 0004 0052 fde9 0007 0001 07 000e 0000 "
+		    "0052 0004 00000078 fde9 0001 02");
+	(void)test_items(s, srcdir, "test_dhcp6s.c", "bad[] = {",
+	    "test_dhcp6s-bad", true, NULL, false);
+	/* Reconfigure Accept, an ORO past DHCP6_ORO_MAX, two IA_PDs with
+	 * the option beside their IAPREFIXes */
+	emit_hex(s, "ext-reconf-oro", "07000001 0014 0000 0006 0024 "
+	    "0001 0002 0003 0004 0005 0006 0007 0008 0009 000a 000b 000c "
+	    "000d 000e 000f 0010 0011 0012");
+	emit_hex(s, "ext-two-ia", "07000001 "
+	    "0019 0011 00000007 00000000 00000000 fde9 0001 02 "
+	    "0019 0011 00000008 00000000 00000000 fde9 0001 04 "
+	    "fde9 0001 03");
+}
+
+/* ---- state files ---------------------------------------------------------- */
+
+#define SEED_WALL0	1700000000000ULL	/* fuzz_state.h's time */
+
+/* A state file: ctl octet 0x00 (complete, trailer computed here) or
+ * 0x01 (framed by the target); body = header and records. */
+static void
+state_seed(struct sink *s, const char *name, uint8_t ctl, const char *body)
+{
+	struct fbuf b = { 0 };
+	char t[64];
+	size_t lines = 0;
+
+	fbuf_u8(&b, ctl);
+	fbuf_put(&b, body, strlen(body));
+	if (!(ctl & 1)) {
+		for (const char *p = body; *p != '\0'; p++)
+			lines += *p == '\n';
+		snprintf(t, sizeof(t), "end %zu %08x\n", lines ? lines - 1 : 0,
+		    (unsigned)sf_crc32(0, body, strlen(body)));
+		fbuf_put(&b, t, strlen(t));
+	}
+	emit_fb(s, name, &b);
+}
+
+static void
+state_body(char *out, size_t cap, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+state_body(char *out, size_t cap, const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(out, cap, "dmip6-state 1 %s %llu\n", kind,
+	    (unsigned long long)SEED_WALL0);
+	va_start(ap, fmt);
+	vsnprintf(out + n, cap - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/* One record line of a test, as the only record of a framed file. */
+static void
+state_item(struct sink *s, const char *name, const char *kind,
+    const char *record)
+{
+	char body[1024];
+
+	state_body(body, sizeof(body), kind, "%s\n", record);
+	state_seed(s, name, 1, body);
+}
+
+/* reframe("...", ...) bodies of test_statefile.c: whole files, framed. */
+static void
+state_reframes(struct sink *s, const char *srcdir)
+{
+	char path[4096];
+	char *text;
+	size_t count = 0;
+
+	if (srcdir == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/tests/unit/test_statefile.c", srcdir);
+	if ((text = slurp(path)) == NULL)
+		return;
+	for (const char *p = strstr(text, "reframe(\""); p != NULL;
+	    p = strstr(p + 1, "reframe(\"")) {
+		struct fbuf item = { 0 };
+		char nm[64];
+
+		fbuf_u8(&item, 1);
+		(void)c_literal(p + 8, &item);
+		snprintf(nm, sizeof(nm), "test_statefile-reframe-%zu",
+		    count++);
+		emit_fb(s, nm, &item);
+	}
+	free(text);
+}
+
+static void
+state_had(struct sink *s, const char *srcdir)
+{
+	char b[2048];
+	const unsigned long long w = SEED_WALL0;
+
+	/* test_statefile.c make(): a replay record and a binding */
+	state_body(b, sizeof(b), "had",
+	    "mn 2001:db8:10::100 7 0x%llx\n"
+	    "bce 2001:db8:10::100 2001:db8:2::100 7 150 4096 0x1 %llu %llu "
+	    "%llu\n", 0xe875470012345678ULL, w - 5000, w - 100, w + 600000);
+	state_seed(s, "had-one", 0, b);
+	state_seed(s, "had-one-framed", 1, b);
+	/* three MNs: bound, bound with a lifetime over the cap, expired;
+	 * an MN gone from the config; a CoA that is the HoA */
+	state_body(b, sizeof(b), "had",
+	    "mn 2001:db8:10::100 65535 0xe875470000000001\n"
+	    "mn 2001:db8:10::200 9 0xe875470000000002\n"
+	    "mn 2001:db8:10::999 1 0x1\n"
+	    "bce 2001:db8:10::100 2001:db8:2::100 0 150 4096 "
+	    "0xe875470000000001 %llu %llu %llu\n"
+	    "bce 2001:db8:10::200 2001:db8:3::100 9 16383 4097 "
+	    "0xe875470000000002 %llu %llu %llu\n"
+	    "bce 2001:db8:10::300 2001:db8:4::7 3 75 4098 0x0 %llu %llu %llu\n"
+	    "bce 2001:db8:10::999 2001:db8:2::1 1 75 4096 0x0 %llu %llu "
+	    "%llu\n"
+	    "bce 2001:db8:10::300 2001:db8:10::300 4 75 4098 0x0 %llu %llu "
+	    "%llu\n",
+	    w - 1000, w - 10, w + 300000, w - 86400000, w - 60000,
+	    w + 86400000, w - 900000, w - 600000, w - 1, w - 1, w - 1,
+	    w + 1000, w, w, w + 5000);
+	state_seed(s, "had-mixed", 0, b);
+	state_seed(s, "had-mixed-framed", 1, b);
+	state_seed(s, "had-mixed-later", 2, b);
+	state_seed(s, "had-mixed-floor", 8 | 1, b);
+	state_seed(s, "had-empty", 0, "dmip6-state 1 had 1700000000000\n");
+	(void)test_items(s, srcdir, "test_had_state.c", "bodies[] = {",
+	    "test_had_state", false, "had", false);
+	state_reframes(s, srcdir);
+}
+
+static void
+state_dhpd(struct sink *s, const char *srcdir)
+{
+	char b[2048];
+	const unsigned long long w = SEED_WALL0;
+
+	/* a lease bound, a lease not bound, a quarantine, replay state */
+	state_body(b, sizeof(b), "dhpd",
+	    "mn 2001:db8:10::100 15 0xe875470000000005 7 0xe875470000000006 "
+	    "9\n"
+	    "mn 2001:db8:10::300 10 0x0 3 0x0 4\n"
+	    "quar 2001:db8:d1::77 2001:db8:10::200 %llu\n"
+	    "lease 2001:db8:d1::1234 2001:db8:10::100 %llu %llu\n"
+	    "bind 2001:db8:d1::1234 2001:db8:2::100 active 75 9 1 %llu %llu "
+	    "%llu\n"
+	    "lease 2001:db8:d2::5 2001:db8:10::300 %llu %llu\n",
+	    w + 60000, w - 100000, w + 500000, w - 100000, w - 1000,
+	    w + 299000, w - 5000, w + 600000);
+	state_seed(s, "dhpd-leases", 0, b);
+	state_seed(s, "dhpd-leases-framed", 1, b);
+	state_seed(s, "dhpd-leases-later", 2 | 1, b);
+	state_seed(s, "dhpd-leases-floor", 8 | 1, b);
+	/* deleting, brr sent, a lease of an MN gone, a second lease of one
+	 * MN, a binding without its lease, a CoA in the pool, over
+	 * max_leases */
+	state_body(b, sizeof(b), "dhpd",
+	    "lease 2001:db8:d1::1 2001:db8:10::100 %llu %llu\n"
+	    "bind 2001:db8:d1::1 2001:db8:3::1 deleting 0 5 3 %llu %llu %llu\n"
+	    "lease 2001:db8:d1::2 2001:db8:10::200 %llu %llu\n"
+	    "bind 2001:db8:d1::2 2001:db8:3::2 active 16000 6 2 %llu %llu "
+	    "%llu\n"
+	    "lease 2001:db8:d1::3 2001:db8:10::999 %llu %llu\n"
+	    "lease 2001:db8:d1::4 2001:db8:10::100 %llu %llu\n"
+	    "bind 2001:db8:d1::5 2001:db8:3::5 active 75 1 0 %llu %llu %llu\n"
+	    "lease 2001:db8:d2::9 2001:db8:10::300 %llu %llu\n"
+	    "bind 2001:db8:d2::9 2001:db8:d1::8 active 75 1 1 %llu %llu %llu\n"
+	    "quar 2001:db8:d1::1 2001:db8:10::100 %llu\n"
+	    "quar 2001:db8:99::1 2001:db8:10::100 %llu\n",
+	    w - 10, w + 100000, w - 10, w - 5, w + 9000, w - 10, w + 100000,
+	    w - 100, w - 100, w + 9999999, w, w + 1, w, w + 2, w - 1, w - 1,
+	    w + 100, w - 1, w + 600000, w - 1, w - 1, w + 300000, w + 100000,
+	    w + 100000);
+	state_seed(s, "dhpd-odd", 0, b);
+	state_seed(s, "dhpd-odd-framed", 1, b);
+	state_seed(s, "dhpd-empty", 0, "dmip6-state 1 dhpd 1700000000000\n");
+	(void)test_items(s, srcdir, "test_had_state.c", "bodies[] = {",
+	    "test_had_state", false, "dhpd", false);
+	state_reframes(s, srcdir);
+}
+
+/* ---- control requests ---------------------------------------------------- */
+
+static void
+ctl_request(struct sink *s, const char *srcdir)
+{
+	static const char *const edge[] = {
+		"help\n", "json help\n", "show a b c\njson show x 12 yes\n",
+		"log verbose\nlog quiet\nlog\nlog loud\n",
+		"show things\n\n\nset x\r\nfail\noops a\n",
+		"\tshow\t a\t\tb \n", "json\n", "json json show\n",
+		"show \"q\\\\u0000\" {\"a\":[1]} 1e5 -0 tRuE\n",
+		"show 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 "
+		    "22 23 24 25 26 27 28 29 30 31\n",
+		"show 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 "
+		    "22 23 24 25 26 27 28 29 30 31 32\nhelp\n",
+		"help\nshow\x01x\nhelp\n", "show last-without-lf",
+		"unknown command here\nshowthings\n",
+	};
+	char nm[32];
+	struct fbuf b = { 0 };
+
+	(void)test_items(s, srcdir, "test_ctlsock.c", "ask(&f, ",
+	    "test_ctlsock", false, NULL, true);
+	for (size_t i = 0; i < NITEMS(edge); i++) {
+		snprintf(nm, sizeof(nm), "edge-%zu", i);
+		emit(s, nm, edge[i], strlen(edge[i]));
+		fbuf_put(&b, edge[i], strlen(edge[i]));
+		fbuf_u8(&b, '\n');
+	}
+	emit_fb(s, "edge-pipelined", &b);
+	/* a line of exactly CTL_REQ_MAX - 1 octets, then one too long */
+	fbuf_put(&b, "show ", 5);
+	while (b.len < 1023)
+		fbuf_u8(&b, 'a');
+	fbuf_u8(&b, '\n');
+	emit(s, "line-1023", b.p, b.len);
+	b.p[b.len - 1] = 'a';
+	fbuf_put(&b, "a\nhelp\n", 7);
+	emit_fb(s, "line-1025", &b);
+}
+
+/* ---- DHP engine sequences (fuzz_dhp_engine.c) ---------------------------- */
+
+/* A message event: kind 0 request, 2 DHP-BU; zeros elsewhere. */
+static void
+dhp_msg(struct fbuf *b, bool bu, uint8_t ctl1, uint8_t ctl2, uint8_t ctl3,
+    uint8_t flags_x, uint16_t life_x)
+{
+	fbuf_u8(b, bu ? 2 : 0);
+	fbuf_u8(b, ctl1);
+	fbuf_u8(b, ctl2);
+	fbuf_u8(b, ctl3);
+	fbuf_u16(b, 0);				/* seq delta */
+	if ((ctl3 >> 2) % 5 == 3)
+		fbuf_u8(b, 5);			/* DHoA in d2::/120 */
+	fbuf_u8(b, flags_x);
+	if (!bu)
+		fbuf_u8(b, 0);			/* cont type */
+	fbuf_u16(b, life_x);
+	if (ctl2 >> 6 <= 1)
+		fbuf_u16(b, 0);			/* MESG-ID offset */
+}
+
+static void
+dhp_clock(struct fbuf *b, uint8_t mode, uint16_t amount)
+{
+	fbuf_u8(b, 5);
+	fbuf_u8(b, mode);
+	fbuf_u16(b, amount);
+}
+
+static void
+dhp_engine(struct sink *s)
+{
+	struct fbuf b = { 0 };
+
+	/* mn1: lease + bind now, refresh by DHP-BU (DHoA = its last),
+	 * move, BRR, release */
+	fbuf_u8(&b, 3);				/* max_leases 1000 */
+	dhp_msg(&b, false, 0, 0, 0, 0, 0);
+	dhp_msg(&b, true, 0, 0, 1 << 2, 0, 0);
+	dhp_msg(&b, true, 0, 0x10 | 0x01, 1 << 2, 0, 0);
+	fbuf_u8(&b, 1);				/* the CoA selector */
+	dhp_clock(&b, 1, 280);			/* past 90 %: BRR */
+	dhp_msg(&b, true, 0, 0, 1 << 2, 0x40, 75);	/* R, lifetime 0 */
+	emit_fb(s, "bind-move-brr-release", &b);
+
+	/* three MNs against max_leases 2; seq-only mn3; a delete delay
+	 * revived; a refused ADD and MOVE; expiry of everything */
+	fbuf_u8(&b, 2);
+	dhp_msg(&b, false, 1, 0, 0, 0, 0);
+	dhp_msg(&b, false, 2, 0x80, 0, 0, 0);	/* raw MESG-ID: seq-only */
+	fbuf_u64(&b, 0);
+	dhp_msg(&b, false, 0, 0, 1, 0, 0);	/* refused ADD */
+	dhp_msg(&b, true, 1, 0, 1 << 2, 0, 75);	/* lifetime 0: delay */
+	dhp_msg(&b, true, 1, 0x02, 1 << 2 | 1, 0, 0);	/* revive, MOVE */
+	dhp_clock(&b, 2, 0);
+	dhp_clock(&b, 1, 700);
+	dhp_clock(&b, 1, 200);
+	emit_fb(s, "max-leases-delay-refused", &b);
+
+	/* rejections: wrong MAC, another MN's SPI, stray SA, no AUTH, HoA
+	 * option disagreeing, not an MN, unusable CoA, unknown DHoA, old
+	 * MESG-ID, a type not offered */
+	fbuf_u8(&b, 0);
+	dhp_msg(&b, false, 0x40, 0, 0, 0, 0);
+	dhp_msg(&b, false, 0x08, 0, 0, 0, 0);
+	dhp_msg(&b, false, 0x10, 0, 0, 0, 0);
+	dhp_msg(&b, false, 0xc0, 0, 0, 0, 0);
+	dhp_msg(&b, false, 0, 0x20, 2, 0, 0);
+	dhp_msg(&b, false, 3, 0, 0, 0, 0);
+	dhp_msg(&b, false, 0, 0x03, 0, 0, 0);	/* source fe80::1 */
+	dhp_msg(&b, true, 0, 0, 4 << 2, 0, 0);
+	dhp_msg(&b, false, 0, 0x40, 0, 0, 0);
+	dhp_msg(&b, true, 0, 0x20, 0, 0, 0);	/* DHP-BU without HoA */
+	emit_fb(s, "rejections", &b);
+
+	/* the DHP goldens as raw MHs, signed when they fit */
+	fbuf_u8(&b, 1);
+	for (size_t i = 0; i < NITEMS(goldens); i++) {
+		fbuf_u8(&b, 4);
+		fbuf_u8(&b, 0x10);
+		fbuf_u8(&b, (uint8_t)(goldens[i].len / 8 - 1));
+		fbuf_put(&b, goldens[i].bytes, goldens[i].len);
+	}
+	emit_fb(s, "raw-goldens", &b);
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 size_t
@@ -763,5 +1210,15 @@ fuzz_seeds(const char *target, const char *srcdir, fuzz_seed_fn fn,
 		packets(&s);
 	else if (strcmp(target, "dad_nd") == 0)
 		dad_nd(&s);
+	else if (strcmp(target, "dhcp6_ext") == 0)
+		dhcp6_ext(&s, srcdir);
+	else if (strcmp(target, "state_had") == 0)
+		state_had(&s, srcdir);
+	else if (strcmp(target, "state_dhpd") == 0)
+		state_dhpd(&s, srcdir);
+	else if (strcmp(target, "ctl_request") == 0)
+		ctl_request(&s, srcdir);
+	else if (strcmp(target, "dhp_engine") == 0)
+		dhp_engine(&s);
 	return s.n;
 }

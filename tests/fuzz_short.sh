@@ -28,7 +28,8 @@ else
 	secs=10
 fi
 all="mh_parse mh_roundtrip mh_types mh_auth dhcp6 conf_mnd conf_had
-conf_dhpd ha_engine movement bul pktparse dad_nd"
+conf_dhpd ha_engine movement bul pktparse dad_nd dhcp6_ext state_had
+state_dhpd ctl_request dhp_engine"
 targets=${FUZZ_TARGETS:-$all}
 crashdir=${FUZZ_CRASH_DIR:-$PWD/fuzz-crashes}
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -91,8 +92,8 @@ fi
 
 dict_of() {
 	case $1 in
-	mh_* | ha_engine | bul) echo "$top/fuzz/dict/mh.dict" ;;
-	dhcp6) echo "$top/fuzz/dict/dhcp6.dict" ;;
+	mh_* | ha_engine | bul | dhp_engine) echo "$top/fuzz/dict/mh.dict" ;;
+	dhcp6 | dhcp6_ext) echo "$top/fuzz/dict/dhcp6.dict" ;;
 	conf_*) echo "$top/fuzz/dict/conf.dict" ;;
 	esac
 }
