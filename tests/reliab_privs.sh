@@ -1,14 +1,22 @@
 #!/bin/bash
-# reliab_privs.sh: privileges of had and dhpd (issue 8, "Privileges").
+# reliab_privs.sh: privileges of had, dhpd and mnd (issue 8,
+# "Privileges").
 #
-#   - After start-up both keep only CAP_NET_ADMIN and CAP_NET_RAW: CapEff
-#     and CapPrm are exactly those two, CapInh is empty, CapBnd holds no
-#     other, NoNewPrivs is 1 (/proc/PID/status), and they say so in the
-#     log.
+#   - After start-up all three keep only CAP_NET_ADMIN and CAP_NET_RAW:
+#     CapEff and CapPrm are exactly those two, CapInh is empty, CapBnd
+#     holds no other, NoNewPrivs is 1 (/proc/PID/status), and they say
+#     so in the log.
 #   - With that they still do their work: had installs a binding (route,
 #     proxy ND) for a BU, dhpd a lease and a binding; SIGHUP reloads the
 #     config; SIGTERM removes all of it and restores the sysctls.
 #   - The control sockets are mode 0660.
+#   - mnd with those two: registers with had, moves (handoff B) and
+#     registers the new CoA, answers dmipctl; its classifier's NFQUEUE
+#     chains, installed before the drop, are removed at SIGTERM by an
+#     ip6tables-restore it execs after the drop. The kernel side of that
+#     on its own: root with this bounding set and NoNewPrivs execs
+#     ip6tables-restore/-save with exactly CAP_NET_ADMIN and CAP_NET_RAW,
+#     and they work (setpriv, in the MN's namespace).
 #   - Refused: a world-writable config (had -n and the daemon itself), a
 #     key file readable by group or others, a state_dir writable by
 #     others (the daemon runs but neither saves nor restores), a state
@@ -123,5 +131,61 @@ check "a state file writable by others is ignored (logged)" grep -qF \
     "$TOPO_RUN/had-ha.log"
 check "... nothing restored from it" test -z "$(route_of ha $HOA)"
 topo_stop_daemon ha had
-check "no sanitizer report" eval 'clean_log "$TOPO_RUN/had-ha.log" && clean_log "$TOPO_RUN/dhpd-dhp1.log"'
+chmod 600 "$SDH/had.state"
+
+echo "== mnd: the same two capabilities, and it still registers and moves"
+mchains() { topo_exec mn ip6tables-save -t mangle 2>/dev/null | grep -c DMIP6; }
+COA1=$(topo_coa 1)
+SDH2=$(state_dir had2)
+topo_copy_etc "had.conf:skip_dad=true" "had.conf:state_dir=$SDH2" \
+    "mnd.conf:api_socket=$TOPO_RUN/mnd-api.sock" > /dev/null || exit 1
+topo_start_daemon ha had "$TOPO_ETC/had.conf" || exit 1
+topo_start_daemon mn mnd "$TOPO_ETC/mnd.conf" -v || exit 1
+MPID=$TOPO_PID
+MLOG=$TOPO_RUN/mnd-mn.log
+check "mnd keeps only cap_net_admin, cap_net_raw" caps_ok "$MPID"
+check "mnd logs it" grep -qF "kept cap_net_admin,cap_net_raw" "$MLOG"
+check "mnd's control socket is 0660 ($(sockmode "$TOPO_RUN/mnd.sock"))" \
+    test "$(sockmode "$TOPO_RUN/mnd.sock")" = 660
+check "mnd's classifier chains are in ($(mchains) DMIP6 lines)" \
+    test "$(mchains)" -gt 0
+check "mnd registers via $COA1 after the drop" \
+    topo_wait_for "grep -q '^registered $HOA via $COA1\$' '$MLOG'" 5
+check "had has the binding to $COA1" eval \
+    '[[ "$(route_of ha $HOA)" == *"encap seg6"* ]] && table "$TOPO_RUN/had.sock" "show bindings" bindings | grep -qF "\"$COA1\""'
+topo_handoff_b 2 || exit 1
+COA2=$(topo_coa 2)
+check "mnd moves: registers via $COA2 after the handoff" \
+    topo_wait_for "grep -q '^registered $HOA via $COA2\$' '$MLOG'" 5
+check "had has the binding to $COA2" topo_wait_for \
+    "table '$TOPO_RUN/had.sock' 'show bindings' bindings | grep -qF '\"$COA2\"'" 3
+check "dmipctl works with mnd (stats: BAs used)" \
+    test "$(stat_of "$TOPO_RUN/mnd.sock" ba_used)" -ge 2
+check "still only the two capabilities after the move" caps_ok "$MPID"
+topo_stop_daemon mn mnd
+check "mnd exits 0" test $? -eq 0
+check "mnd deregistered at exit" grep -q "^deregistered $HOA\$" "$MLOG"
+check "mnd removed its chains after the drop (ip6tables-restore, exec'd)" \
+    test "$(mchains)" = 0
+check "no ip6tables error in mnd's log" eval '! grep -qiE "ip6tables.*(fail|denied|not permitted)|exit status [1-9]" "$MLOG"'
+topo_stop_daemon ha had
+
+# The kernel side alone: root, bounding set {net_admin, net_raw},
+# NoNewPrivs, as mnd is after the drop, execs ip6tables.
+setp() { topo_exec mn setpriv --no-new-privs --bounding-set=-all,+net_admin,+net_raw \
+    --inh-caps=-all --ambient-caps=-all "$@"; }
+if command -v setpriv > /dev/null; then
+	out=$(setp grep -E '^CapEff|^CapPrm' /proc/self/status | awk '{ print $2 }' | sort -u)
+	check "an exec under that bounding set gets exactly CapEff/CapPrm $KEEP ($out)" \
+	    test "$out" = $KEEP
+	check "... and ip6tables-restore installs a chain with it" eval \
+	    'printf "*mangle\n:DMIP6-PRIVS - [0:0]\n-A OUTPUT -j DMIP6-PRIVS\nCOMMIT\n" |
+	    setp ip6tables-restore --noflush && setp ip6tables-save -t mangle | grep -q "^-A OUTPUT -j DMIP6-PRIVS"'
+	check "... and removes it" eval \
+	    'printf "*mangle\n-D OUTPUT -j DMIP6-PRIVS\n-X DMIP6-PRIVS\nCOMMIT\n" |
+	    setp ip6tables-restore --noflush && test "$(mchains)" = 0'
+else
+	echo "note: no setpriv (util-linux): the exec check alone is skipped"
+fi
+check "no sanitizer report" eval 'clean_log "$TOPO_RUN/had-ha.log" && clean_log "$TOPO_RUN/dhpd-dhp1.log" && clean_log "$MLOG"'
 reliab_end
