@@ -99,6 +99,59 @@ bul_is_bound(const struct bul_entry *e)
 	return e->state == BUL_REGISTERED || e->state == BUL_REFRESHING;
 }
 
+/* ---- restarts (issue 8) ------------------------------------------ */
+
+static void update_deadline(struct bul_entry *);
+
+void
+bul_save(const struct bul_entry *e, struct bul_saved *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->state = e->state;
+	s->coa = e->coa;
+	s->next_seq = e->next_seq;
+	s->seq = e->seq;
+	s->lifetime_granted = e->lifetime_granted;
+	s->bra = e->bra;
+	s->sent_ms = e->sent_ms;
+	s->expires_ms = e->expires_ms;
+	s->refresh_ms = bul_is_bound(e) ? e->next_at : 0;
+	s->clock_offset = e->clock_offset;
+}
+
+bool
+bul_restore(struct bul_entry *e, const struct bul_saved *s, uint64_t now_ms)
+{
+	e->next_seq = s->next_seq;
+	e->seq = s->seq;
+	e->coa = s->coa;
+	e->clock_offset = s->clock_offset;
+	e->outstanding = false;
+	e->pending = false;
+	e->one_shot = false;
+	e->tries = 0;
+	if ((s->state == BUL_REGISTERED || s->state == BUL_REFRESHING) &&
+	    s->expires_ms > now_ms && s->lifetime_granted != 0) {
+		e->state = BUL_REGISTERED;
+		e->ever_registered = true;
+		e->lifetime_granted = s->lifetime_granted;
+		e->bra = s->bra;
+		e->sent_ms = s->sent_ms;
+		e->expires_ms = s->expires_ms;
+		e->next_at = s->refresh_ms != 0 &&
+		    s->refresh_ms < s->expires_ms ? s->refresh_ms : now_ms;
+		e->rto_ms = INITIAL_BINDACK_TIMEOUT_MS;
+	} else {
+		e->state = BUL_IDLE;
+		e->lifetime_granted = 0;
+		e->bra = 0;
+		e->expires_ms = 0;
+		e->next_at = 0;
+	}
+	update_deadline(e);
+	return e->state == BUL_REGISTERED;
+}
+
 /* ---- deadlines and the rate limit -------------------------------- */
 
 static void

@@ -146,6 +146,39 @@ void	bul_shutdown(struct bul_entry *, struct bul_now, struct bul_action *);
 /* True while the peer holds a binding for us (REGISTERED/REFRESHING). */
 bool	bul_is_bound(const struct bul_entry *);
 
+/*
+ * What of an entry survives a restart of mnd (issue 8, mn_state.h): the
+ * binding, when to refresh it and the sequence numbers. Times are in
+ * whatever clock the caller uses consistently (monotonic ms for
+ * bul_save()/bul_restore(); the state file converts to wall-clock).
+ */
+struct bul_saved {
+	enum bul_state	state;
+	struct in6_addr	coa;
+	uint16_t	next_seq;	/* for the next BU */
+	uint16_t	seq;		/* of the last BU sent */
+	uint16_t	lifetime_granted; /* 4 s units */
+	uint16_t	bra;		/* 4 s units, 0 none */
+	uint64_t	sent_ms;	/* when the last BU left */
+	uint64_t	expires_ms;	/* binding expiry at the peer, 0 none */
+	uint64_t	refresh_ms;	/* next refresh (or retransmission) */
+	int64_t		clock_offset;	/* F.8 */
+};
+
+void	bul_save(const struct bul_entry *, struct bul_saved *);
+/*
+ * Put a saved entry back into one fresh from bul_entry_init()/bul_add()
+ * (peer, HoA, DHoA, SA and requested lifetime come from there). A
+ * binding that was up (REGISTERED/REFRESHING) and has not expired by
+ * now_ms comes back REGISTERED with its expiry, refreshed at refresh_ms
+ * (at once when that is missing or past the expiry): no BU leaves for
+ * it. Anything else comes back IDLE. Either way the sequence numbers
+ * go on from s->next_seq and the clock offset is kept. Returns whether
+ * the binding is up.
+ */
+bool	bul_restore(struct bul_entry *, const struct bul_saved *s,
+	    uint64_t now_ms);
+
 /* ---- the list: one entry per anchor ------------------------------ */
 
 struct bul {

@@ -179,6 +179,27 @@ mn_home_shutdown(struct mn_home *h, struct bul_now now,
 	return h->e->state != BUL_IDLE;
 }
 
+bool
+mn_home_restore(struct mn_home *h, const struct bul_saved *s,
+    uint64_t now_ms)
+{
+	char a[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+	bool up = bul_restore(h->e, s, now_ms);
+
+	/* A binding to keep: the first CoA is a move, not a start. */
+	h->started = up;
+	if (up)
+		log_info("bul: idle -> registered (restored: %s via %s, "
+		    "expires in %llus, next BU seq %u)", a6(&h->e->hoa, a),
+		    a6(&h->e->coa, c), (unsigned long long)
+		    ((h->e->expires_ms - now_ms) / 1000), h->e->next_seq);
+	else
+		log_info("bul: idle (restored: no binding to keep, was %s; "
+		    "next BU seq %u)", bul_state_name(s->state),
+		    h->e->next_seq);
+	return up;
+}
+
 /* ---- acknowledgements ---------------------------------------------- */
 
 static enum mn_ba_verdict

@@ -134,6 +134,17 @@ void	mn_home_sent(struct mn_home *h, const struct mn_home_out *out);
 void	mn_home_send_failed(struct mn_home *h, const struct mn_home_out *out,
 	    int err);
 
+/*
+ * Issue 8: mnd restarted; s is the home entry it saved (bul_save(),
+ * monotonic times of this run). The sequence numbers go on from
+ * s->next_seq (no 135 round trip); a binding that is still up comes
+ * back registered, so the first CoA event sends no BU when it is the
+ * CoA registered (a different one is a move). Logs what it did.
+ * Returns whether the binding is up.
+ */
+bool	mn_home_restore(struct mn_home *h, const struct bul_saved *s,
+	    uint64_t now_ms);
+
 /* When mn_home_timer() is due next, or BUL_NO_DEADLINE. */
 uint64_t	mn_home_deadline(const struct mn_home *h);
 enum bul_state	mn_home_state(const struct mn_home *h);
