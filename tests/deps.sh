@@ -7,7 +7,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
   libnetfilter-queue-dev libnfnetlink-dev libnl-3-dev libnl-route-3-dev
   libssl-dev openssl libconfuse-dev libcunit1-dev
   iptables iproute2 iputils-ping tshark python3
-  radvd ndisc6 ethtool mininet iperf3
+  radvd ndisc6 ethtool mininet iperf3 gnuplot-nox
   clang libclang-rt-dev
   kea-dhcp6-server"
 # kea-dhcp6-server: tests/dhcp6_test.sh starts kea-dhcp6 itself in a
