@@ -314,6 +314,8 @@ tunnel_set_local(struct tunnel *t, const struct in6_addr *local,
 	}
 	log_info("tunnel: local endpoint %s -> %s", tunnel_ntop(&old, o),
 	    tunnel_ntop(local, n));
+	if (!t->defer_finish)
+		tunnel_finish(t);
 	return 0;
 }
 
@@ -327,6 +329,13 @@ void
 tunnel_on_readable(struct tunnel *t)
 {
 	t->ops->on_readable(t);
+}
+
+void
+tunnel_finish(struct tunnel *t)
+{
+	if (t != NULL && t->ops->finish != NULL)
+		t->ops->finish(t);
 }
 
 void

@@ -97,6 +97,8 @@ struct tunnel_ops {
 	void	(*fini)(struct tunnel *);
 	int	(*fd)(struct tunnel *);		/* -1: nothing to poll */
 	void	(*on_readable)(struct tunnel *);
+	/* Work set_local() may leave for later (NULL: none). */
+	void	(*finish)(struct tunnel *);
 };
 
 struct tunnel_stats {
@@ -114,6 +116,8 @@ struct tunnel {
 	struct tunnel_bind	**hash;
 	size_t			 nbuckets, count;
 	bool			 local_moved;	/* local rule at local_pref */
+	bool			 defer_finish;	/* the owner calls
+						 * tunnel_finish() itself */
 	struct tunnel_stats	 stats;
 	void			*priv;		/* backend state */
 };
@@ -148,6 +152,9 @@ int	tunnel_set_local(struct tunnel *, const struct in6_addr *local,
 	    unsigned ifindex);
 int	tunnel_fd(struct tunnel *);
 void	tunnel_on_readable(struct tunnel *);
+/* After tunnel_set_local() and the signalling that must not wait for
+ * it: the slow rest (seg6: the namespace's tunnel source). */
+void	tunnel_finish(struct tunnel *);
 struct tunnel_bind *tunnel_find(const struct tunnel *,
 	    const struct in6_addr *inner);
 

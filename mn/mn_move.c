@@ -214,7 +214,17 @@ tunnel_up(struct mn_move *m)
 	tunnel_cfg_defaults(&cfg, TUNNEL_ROLE_MN, &m->local, m->local_if);
 	if ((m->t = tunnel_open(m->kind, &cfg)) == NULL)
 		return -1;	/* logged; tried again at the next CoA */
+	/* mnd finishes a move after its Binding Updates left
+	 * (mn_move_finish()). */
+	m->t->defer_finish = true;
 	return 0;
+}
+
+void
+mn_move_finish(struct mn_move *m)
+{
+	if (m->t != NULL)
+		tunnel_finish(m->t);
 }
 
 int

@@ -97,6 +97,9 @@ int	mn_move_away(struct mn_move *, const struct in6_addr *coa,
 	    unsigned ifindex);
 /* At home on ifindex: unbind the HoA, put it on ifindex. 0 or -1. */
 int	mn_move_home(struct mn_move *, unsigned ifindex);
+/* After the Binding Updates of a move left: the tunnel's slow rest
+ * (seg6: the namespace's tunnel source, ~10 ms). */
+void	mn_move_finish(struct mn_move *);
 /* The tunnel's fd to poll (tun backend), or -1. */
 int	mn_move_fd(struct mn_move *);
 
