@@ -149,9 +149,42 @@ link_cache(struct nl_sock *sk, struct nl_cache **c)
 }
 
 static int
-route_cache(struct nl_sock *sk, struct nl_cache **c)
+route_msg(struct nl_msg *msg, void *arg)
 {
-	return rtnl_route_alloc_cache(sk, AF_INET6, 0, c);
+	/* A route libnl cannot parse (seg6 encap, seg6local) is skipped;
+	 * it is never a default route of the main table. */
+	(void)nl_msg_parse(msg, report, arg);
+	return NL_OK;
+}
+
+/*
+ * Routes are dumped message by message rather than through
+ * rtnl_route_alloc_cache(), which fails whole on the first route it
+ * cannot parse: the seg6 routes a killed mnd leaves behind would stop
+ * the next one from starting.
+ */
+static int
+route_dump(struct nlwatch *w, struct nl_sock *sk)
+{
+	struct rtmsg rt = { .rtm_family = AF_INET6 };
+	struct nl_cb *cb;
+	int rc;
+
+	if ((rc = nl_send_simple(sk, RTM_GETROUTE, NLM_F_DUMP, &rt,
+	    sizeof(rt))) < 0) {
+		log_warnx("netlink route dump: %s", nl_geterror(rc));
+		return -1;
+	}
+	if ((cb = nl_cb_alloc(NL_CB_DEFAULT)) == NULL)
+		return -1;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, route_msg, w);
+	rc = nl_recvmsgs(sk, cb);
+	nl_cb_put(cb);
+	if (rc < 0) {
+		log_warnx("netlink route dump: %s", nl_geterror(rc));
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -165,7 +198,7 @@ nlwatch_dump(struct nlwatch *w)
 	if (nl_connect(sk, NETLINK_ROUTE) == 0 &&
 	    dump_cache(w, sk, link_cache) == 0 &&
 	    dump_cache(w, sk, rtnl_addr_alloc_cache) == 0 &&
-	    dump_cache(w, sk, route_cache) == 0)
+	    route_dump(w, sk) == 0)
 		rc = 0;
 	nl_socket_free(sk);
 	return rc;
