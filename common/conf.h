@@ -134,9 +134,18 @@ struct mnd_conf {
 	 * DHP already used), "directory" (its order), "config" (mnd.conf
 	 * order), "address" (lowest); enum dhpc_tiebreak. */
 	uint8_t			 dhp_tie_break;
+	/* The flow classifier (G.1-G.3): on/off, the OUTPUT queue number
+	 * (PREROUTING uses nfqueue + 1), CN-initiated flows too, how long
+	 * a first packet may wait for its DHoA (ms), flow table size. */
+	bool			 classify;
+	unsigned		 nfqueue;
+	bool			 classify_inbound;
+	unsigned		 anchor_wait;
+	unsigned		 max_flows;
 	struct mnd_policy	*policies;
 	size_t			 npolicies;
 	struct conf_groups	 allow_groups[CONT_MAX + 1];	/* by CONT_* */
+	char			*api_socket;	/* libdmip's (E.4, mn_api.h) */
 	struct conf_dhcp6c	*dhcp6;		/* conf_dhcp6.h; NULL: none */
 };
 

@@ -12,6 +12,8 @@
 #include "conf_dhcp6.h"
 
 #define MND_GRACE_DEFAULT_S	60	/* G.4 step 4 */
+#define MND_ANCHOR_WAIT_DEFAULT_MS 1000	/* G.3: the first packet waits */
+#define MND_MAX_FLOWS_DEFAULT	65536
 
 static cfg_opt_t sa_opts[] = { CONF_SA_OPTS, CFG_END() };
 
@@ -48,11 +50,17 @@ static cfg_opt_t mnd_opts[] = {
 	CFG_INT("grace_period", MND_GRACE_DEFAULT_S, CFGF_NONE),
 	CFG_BOOL("fallback_to_ha", cfg_true, CFGF_NONE),
 	CFG_STR("dhp_tie_break", "reuse", CFGF_NONE),
+	CFG_BOOL("classify", cfg_true, CFGF_NONE),
+	CFG_INT("nfqueue", 0, CFGF_NONE),
+	CFG_BOOL("classify_inbound", cfg_true, CFGF_NONE),
+	CFG_INT("anchor_wait", MND_ANCHOR_WAIT_DEFAULT_MS, CFGF_NONE),
+	CFG_INT("max_flows", MND_MAX_FLOWS_DEFAULT, CFGF_NONE),
 	CFG_SEC("policy", policy_opts, SECF),
 	CFG_STR_LIST("allow_fixed_groups", NULL, CFGF_NODEFAULT),
 	CFG_STR_LIST("allow_session_lasting_groups", NULL, CFGF_NODEFAULT),
 	CFG_STR_LIST("allow_graceful_replacement_groups", NULL,
 	    CFGF_NODEFAULT),
+	CFG_STR("api_socket", RUNSTATEDIR "/dmip6/mnd-api.sock", CFGF_NONE),
 	CONF_DHCP6C_SEC,
 	CFG_END()
 };
@@ -275,6 +283,34 @@ load_groups(struct conf_ctx *ctx, struct mnd_conf *c)
 	}
 }
 
+/* libdmip's socket (E.4): an absolute path that fits a sockaddr_un. */
+static void
+load_api_socket(struct conf_ctx *ctx, struct mnd_conf *c)
+{
+	const char *s = cfg_getstr(ctx->cfg, "api_socket");
+
+	if (s[0] != '/' || strlen(s) >= CONF_SUN_MAX)
+		conf_err(ctx, ctx->cfg, "api_socket", "api_socket: \"%s\" "
+		    "must be an absolute path shorter than %d characters", s,
+		    CONF_SUN_MAX);
+	else
+		c->api_socket = strdup(s);
+}
+
+/* The NFQUEUE classifier (PROTOCOL.md G.1-G.3). */
+static void
+load_flows(struct conf_ctx *ctx, struct mnd_conf *c)
+{
+	c->classify = cfg_getbool(ctx->cfg, "classify");
+	c->classify_inbound = cfg_getbool(ctx->cfg, "classify_inbound");
+	/* PREROUTING takes nfqueue + 1. */
+	conf_get_uint(ctx, ctx->cfg, "nfqueue", 0, 65534, &c->nfqueue);
+	conf_get_uint(ctx, ctx->cfg, "anchor_wait", 10, 30000,
+	    &c->anchor_wait);
+	conf_get_uint(ctx, ctx->cfg, "max_flows", 16, 16777216,
+	    &c->max_flows);
+}
+
 int
 mnd_conf_load(const char *path, struct mnd_conf *c)
 {
@@ -296,7 +332,9 @@ mnd_conf_load(const char *path, struct mnd_conf *c)
 		if (conf_get_enum(&ctx, ctx.cfg, "dhp_tie_break", tie_breaks,
 		    &v) == 0)
 			c->dhp_tie_break = (uint8_t)v;
+		load_flows(&ctx, c);
 		load_groups(&ctx, c);
+		load_api_socket(&ctx, c);
 		conf_dhcp6c_load(&ctx, c->interfaces, c->ninterfaces,
 		    &c->dhcp6);
 	} else
@@ -372,10 +410,15 @@ mnd_conf_print(FILE *fp, const struct mnd_conf *c)
 	    "false");
 	conf_print_str(fp, "", "dhp_tie_break",
 	    conf_enum_name(tie_breaks, c->dhp_tie_break));
+	fprintf(fp, "classify = %s\nnfqueue = %u\nclassify_inbound = %s\n"
+	    "anchor_wait = %u\nmax_flows = %u\n", c->classify ? "true" :
+	    "false", c->nfqueue, c->classify_inbound ? "true" : "false",
+	    c->anchor_wait, c->max_flows);
 	for (int t = 0; t <= CONT_MAX; t++)
 		if (allow_keys[t] != NULL)
 			print_list(fp, allow_keys[t], c->allow_groups[t].names,
 			    c->allow_groups[t].n);
+	conf_print_str(fp, "", "api_socket", c->api_socket);
 	for (size_t i = 0; i < c->ndhps; i++) {
 		fprintf(fp, "\ndhp %s {\n", c->dhps[i].name);
 		conf_print_addr(fp, "\t", "address", &c->dhps[i].address);
@@ -394,6 +437,7 @@ mnd_conf_free(struct mnd_conf *c)
 	free(c->dhps);
 	free(c->policies);
 	conf_dhcp6c_free(c->dhcp6);
+	free(c->api_socket);
 	for (int t = 0; t <= CONT_MAX; t++) {
 		for (size_t i = 0; i < c->allow_groups[t].n; i++)
 			free(c->allow_groups[t].names[i]);

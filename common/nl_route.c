@@ -286,7 +286,9 @@ rule_msg(int type, int flags, const struct nlr_rule *r)
 	    nla_put_u32(m, FRA_TABLE, r->table) < 0 ||
 	    (r->src_len && nla_put(m, FRA_SRC, 16, &r->src) < 0) ||
 	    (r->dst_len && nla_put(m, FRA_DST, 16, &r->dst) < 0) ||
-	    (r->ipproto && nla_put_u8(m, FRA_IP_PROTO, r->ipproto) < 0)) {
+	    (r->ipproto && nla_put_u8(m, FRA_IP_PROTO, r->ipproto) < 0) ||
+	    (r->fwmask && (nla_put_u32(m, FRA_FWMARK, r->fwmark) < 0 ||
+	    nla_put_u32(m, FRA_FWMASK, r->fwmask) < 0))) {
 		nlmsg_free(m);
 		return NULL;
 	}

@@ -59,6 +59,8 @@ struct nlr_rule {
 	struct in6_addr	dst;
 	uint8_t		dst_len;	/* 0 = any */
 	uint8_t		ipproto;	/* 0 = any (FRA_IP_PROTO) */
+	uint32_t	fwmark;		/* with fwmask != 0: "fwmark m/mask" */
+	uint32_t	fwmask;		/* 0 = any mark */
 };
 
 /* Add with NLM_F_EXCL: an identical rule gives -EEXIST. */

@@ -309,9 +309,44 @@ sd_destroy_one(struct sd_conn *c, uint8_t proto,
 	}
 }
 
+enum sd_mode { SD_COUNT, SD_DESTROY, SD_LISTENERS };
+
+static int sd_run(uint8_t, const struct in6_addr *, uint16_t,
+    const struct in6_addr *, uint16_t, enum sd_mode);
+
 int
 sockdiag_destroy(uint8_t proto, const struct in6_addr *local,
     uint16_t lport, const struct in6_addr *remote, uint16_t rport)
+{
+	return sd_run(proto, local, lport, remote, rport, SD_DESTROY);
+}
+
+int
+sockdiag_count(uint8_t proto, const struct in6_addr *local,
+    uint16_t lport, const struct in6_addr *remote, uint16_t rport)
+{
+	return sd_run(proto, local, lport, remote, rport, SD_COUNT);
+}
+
+int
+sockdiag_listening(const struct in6_addr *local, uint16_t lport)
+{
+	int a, b;
+
+	if ((a = sd_run(IPPROTO_TCP, local, lport, NULL, 0,
+	    SD_LISTENERS)) < 0)
+		return a;
+	if ((b = sd_run(IPPROTO_TCP, &in6addr_any, lport, NULL, 0,
+	    SD_LISTENERS)) < 0)
+		return b;
+	return a + b;
+}
+
+/* Dump the matching sockets; destroy them too when asked. The number
+ * matched (or destroyed), or -errno. */
+static int
+sd_run(uint8_t proto, const struct in6_addr *local, uint16_t lport,
+    const struct in6_addr *remote, uint16_t rport, enum sd_mode mode)
 {
 	struct sd_conn c = { .fd = -1 };
 	struct sd_found f = { NULL, 0, 0 };
@@ -333,6 +368,17 @@ sockdiag_destroy(uint8_t proto, const struct in6_addr *local,
 	if ((rc = sd_dump(&c, proto, local, lport, remote, rport, &f)) < 0) {
 		log_warnx("sockdiag: dump of %s sockets: %s",
 		    proto == IPPROTO_TCP ? "tcp" : "udp", strerror(-rc));
+		goto out;
+	}
+	if (mode == SD_LISTENERS) {
+		rc = 0;
+		for (size_t i = 0; i < f.n; i++)
+			if (f.v[i].state == 10)		/* TCP_LISTEN */
+				rc++;
+		goto out;
+	}
+	if (mode == SD_COUNT) {
+		rc = (int)f.n;
 		goto out;
 	}
 	for (size_t i = 0; i < f.n; i++) {

@@ -31,6 +31,12 @@
  */
 int	sockdiag_destroy(uint8_t proto, const struct in6_addr *local,
 	    uint16_t lport, const struct in6_addr *remote, uint16_t rport);
+/* The same match, nothing destroyed: how many such sockets exist
+ * (>= 0), or -errno. */
+int	sockdiag_count(uint8_t proto, const struct in6_addr *local,
+	    uint16_t lport, const struct in6_addr *remote, uint16_t rport);
+/* TCP listeners on local (or ::) port lport: how many (>= 0), -errno. */
+int	sockdiag_listening(const struct in6_addr *local, uint16_t lport);
 
 /* One socket as inet_diag reports it. */
 struct sockdiag_sock {

@@ -279,7 +279,7 @@ req_fallback(struct anchors *a, struct anchor_req *r, const char *why,
 		req_finish(a, r, AREQ_DONE, AREQ_R_COA, &a->coa, why, now);
 		return;
 	}
-	if (a->cfg.fallback_to_ha) {
+	if (a->cfg.fallback_to_ha && !r->on_net) {
 		a->st.fallbacks++;
 		log_info("fallback to HoA for %s (%s)", a6(&r->cn, c), why);
 		req_finish(a, r, AREQ_DONE, AREQ_R_HOA, &a->cfg.hoa, why, now);
@@ -302,6 +302,42 @@ req_done_dhoa(struct anchors *a, struct anchor_req *r, struct anchor *an,
 	log_info("DHoA %s from %s for %s type %s", a6(&an->dhoa, d),
 	    a6(&an->peer, p), a6(&r->cn, c), conf_cont_name(r->type));
 	req_finish(a, r, AREQ_DONE, AREQ_R_DHOA, &an->dhoa, "", now);
+}
+
+/* The directory's answer for r; ON_NET keeps the co-located DHPs. */
+static void
+req_answer(struct anchor_req *r, const struct dhpc_entry *e)
+{
+	uint8_t n = 0;
+
+	r->answer = *e;
+	r->has_answer = true;
+	if (!r->on_net)
+		return;
+	for (uint8_t i = 0; i < e->n && i < MH_MAX_CAND; i++)
+		if (e->cand[i].flags & DHP_CAND_F_COLOCATED)
+			r->answer.cand[n++] = e->cand[i];
+	r->answer.n = n;
+	if (n == 0)
+		snprintf(r->why, sizeof(r->why), "SRC_ON_NET: no DHP "
+		    "co-located with the access network");
+}
+
+/* No destination yet (setsc() before connect(), E.4): every configured
+ * DHP is a candidate, in mnd.conf order, and the tie-break picks (with
+ * "reuse", the DHP already in use). No DHP Query: the directory
+ * answers per CN. */
+static void
+req_any_dhp(const struct anchors *a, struct anchor_req *r)
+{
+	struct dhpc_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.cn = r->cn;
+	e.status = DMIP_STATUS_OK;
+	for (size_t i = 0; i < a->cache.ndhps && e.n < MH_MAX_CAND; i++)
+		e.cand[e.n++].addr = a->cache.dhps[i].addr;
+	req_answer(r, &e);
 }
 
 /* ---- DHP Query (B.11.2, B.11.3, C.2) ------------------------------------ */
@@ -400,8 +436,7 @@ query_done(struct anchors *a, struct dhp_query *q, const struct dhpc_entry *e,
 			req_fallback(a, r, why, now.ms);
 			continue;
 		}
-		r->answer = *e;
-		r->has_answer = true;
+		req_answer(r, e);
 		req_proceed(a, r, now);
 	}
 }
@@ -1150,6 +1185,15 @@ req_proceed(struct anchors *a, struct anchor_req *r, struct bul_now now)
 		r->dhp = i;
 		if ((an = anchor_at_dhp(a, i)) == NULL)
 			break;
+		/* F.9: one DHoA per DHP, shared by every type; a
+		 * session-lasting user makes a graceful one's short lease a
+		 * full one (at once when bound, at the renewal otherwise). */
+		if (r->type == CONT_SESSION_LASTING &&
+		    an->type == CONT_GRACEFUL) {
+			an->type = CONT_SESSION_LASTING;
+			if (an->state == ANCHOR_BOUND)
+				an->renew_at = now.ms;
+		}
 		if (an->state == ANCHOR_BOUND || an->state == ANCHOR_RENEWING) {
 			req_done_dhoa(a, r, an, now.ms);
 			return;
@@ -1209,6 +1253,13 @@ const struct anchor_req *
 anchors_request(struct anchors *a, const struct in6_addr *cn, uint8_t type,
     struct bul_now now)
 {
+	return anchors_request_flags(a, cn, type, 0, now);
+}
+
+const struct anchor_req *
+anchors_request_flags(struct anchors *a, const struct in6_addr *cn,
+    uint8_t type, unsigned flags, struct bul_now now)
+{
 	struct anchor_req *r;
 	const struct dhpc_entry *e;
 
@@ -1219,6 +1270,7 @@ anchors_request(struct anchors *a, const struct in6_addr *cn, uint8_t type,
 	}
 	if ((r = req_new(a, cn, type, now.ms)) == NULL)
 		return NULL;
+	r->on_net = (flags & ANCHORS_REQ_ON_NET) != 0;
 	if (a->stopping) {
 		req_finish(a, r, AREQ_FAILED, AREQ_R_NONE, NULL,
 		    "mnd is stopping", now.ms);
@@ -1233,9 +1285,11 @@ anchors_request(struct anchors *a, const struct in6_addr *cn, uint8_t type,
 		    AREQ_R_COA, &a->coa, a->at_home ? "non-persistent: at "
 		    "home, the home address" : "non-persistent: the care-of "
 		    "address", now.ms);
+	} else if (IN6_IS_ADDR_UNSPECIFIED(cn)) {
+		req_any_dhp(a, r);
+		req_proceed(a, r, now);
 	} else if ((e = dhp_cache_lookup(&a->cache, cn, now.ms)) != NULL) {
-		r->answer = *e;
-		r->has_answer = true;
+		req_answer(r, e);
 		req_proceed(a, r, now);
 	} else {
 		r->state = AREQ_QUERYING;
@@ -1352,6 +1406,109 @@ anchors_release(struct anchors *a, const struct in6_addr *dhoa,
 	return 0;
 }
 
+/* ---- adoption after a restart (issue 8) -------------------------------- */
+
+static bool
+dhoa_usable(const struct anchors *a, const struct in6_addr *d)
+{
+	return !IN6_IS_ADDR_UNSPECIFIED(d) && !IN6_IS_ADDR_MULTICAST(d) &&
+	    !IN6_IS_ADDR_LOOPBACK(d) && !IN6_IS_ADDR_LINKLOCAL(d) &&
+	    !IN6_IS_ADDR_V4MAPPED(d) && !addr_eq(d, &a->cfg.hoa);
+}
+
+/* An adopted anchor into the tunnel (the first CoA made that possible):
+ * as resp_lease() does for a new one. False when it was refused. */
+static bool
+adopted_install(struct anchors *a, struct anchor *an, struct bul_now now)
+{
+	if (a->io.install != NULL &&
+	    a->io.install(a->io.arg, &an->dhoa, &an->tep) == -1) {
+		release_begin(a, an, "the tunnel refused it", false, now);
+		return false;
+	}
+	an->installed = true;
+	notify(a, ANCHORS_EV_BOUND, an, NULL);
+	return true;
+}
+
+const struct anchor *
+anchors_adopt(struct anchors *a, const struct anchor_saved *s,
+    struct bul_now now)
+{
+	const struct mh_sa *sa;
+	struct anchor *an, **v;
+	char why[128], d[INET6_ADDRSTRLEN];
+	int dhp;
+
+	if ((dhp = dhp_cache_find_dhp(&a->cache, &s->peer)) < 0) {
+		errno = ENOENT;
+		return NULL;
+	}
+	if (!dhoa_usable(a, &s->dhoa) || (s->type != CONT_SESSION_LASTING &&
+	    s->type != CONT_GRACEFUL)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (s->lease_ms <= now.ms) {
+		errno = ETIME;
+		return NULL;
+	}
+	if (anchors_find_dhoa(a, &s->dhoa) != NULL ||
+	    anchor_at_dhp(a, dhp) != NULL) {
+		errno = EEXIST;
+		return NULL;
+	}
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 4;
+
+		if ((v = reallocarray(a->v, cap, sizeof(*v))) == NULL)
+			return NULL;
+		a->v = v;
+		a->cap = cap;
+	}
+	if ((an = calloc(1, sizeof(*an))) == NULL)
+		return NULL;
+	sa = a->dhp_sa[dhp];
+	an->bul = bul_add(&a->bul, BUL_DHP, &s->peer, &a->cfg.hoa, &s->dhoa,
+	    sa->spi, (uint8_t)auth_alg_mac_len(sa->alg), a->cfg.binding_s,
+	    s->bul.next_seq);
+	if (an->bul == NULL) {
+		free(an);
+		errno = ENOMEM;
+		return NULL;
+	}
+	(void)bul_restore(an->bul, &s->bul, now.ms);
+	an->id = s->id;
+	for (size_t i = 0; i < a->n && an->id != 0; i++)
+		if (a->v[i]->id == an->id)
+			an->id = 0;	/* taken: a new one */
+	if (an->id == 0)
+		an->id = a->next_id++;
+	else if (an->id >= a->next_id)
+		a->next_id = an->id + 1;
+	an->dhp = dhp;
+	an->peer = s->peer;
+	an->tep = IN6_IS_ADDR_UNSPECIFIED(&s->tep) ? s->peer : s->tep;
+	an->dhoa = s->dhoa;
+	an->cn = s->cn;
+	an->type = s->type;
+	an->state = ANCHOR_BOUND;
+	an->created_ms = an->bound_ms = now.ms;
+	an->lease_ms = s->lease_ms;
+	an->renew_at = s->renew_at != 0 && s->renew_at < s->lease_ms ?
+	    s->renew_at : now.ms;
+	/* F.10: released unless a restored flow holds it by then. */
+	an->idle_at = now.ms + a->cfg.idle_release_ms;
+	an->clock_offset = s->clock_offset;
+	a->v[a->n++] = an;
+	a->cache.dhps[dhp].anchors++;
+	snprintf(why, sizeof(why), "restored, lease %llus left, binding %s",
+	    (unsigned long long)((s->lease_ms - now.ms) / 1000),
+	    bul_state_name(an->bul->state));
+	log_info("anchor %s: none -> bound (%s)", a6(&an->dhoa, d), why);
+	return an;
+}
+
 /* ---- attachment --------------------------------------------------------- */
 
 void
@@ -1385,7 +1542,11 @@ anchors_coa(struct anchors *a, const struct in6_addr *coa, bool home,
 			break;
 		case ANCHOR_BOUND:
 		case ANCHOR_RENEWING:
-			if (an->holds == 0 && an->idle_at != 0) {
+			/* Adopted after a restart: into the tunnel now. */
+			if (!an->installed && !adopted_install(a, an, now))
+				break;
+			if (an->holds == 0 && an->idle_at != 0 &&
+			    !addr_eq(&an->bul->coa, coa)) {
 				/* G.4 step 2: no user, no re-binding. */
 				release_begin(a, an, "no user at the move",
 				    false, now);

@@ -26,6 +26,8 @@
  *                    <cn> (<why>)"), else the request fails.
  *   graceful-repl.   the same among co-located candidates only (flag
  *                    0x80), with a lease of grace_s; none: the CoA.
+ * cn :: (no destination yet, setsc() of E.4): no DHP Query; every DHP
+ * of mnd.conf is a candidate, chosen by the tie-break.
  * A request that gets a DHoA holds it (anchors_hold()).
  *
  * Anchors (one per DHoA), state machine with "old -> new (why)" logs:
@@ -164,6 +166,7 @@ struct anchor_req {
 	bool		*tried;		/* per DHP: asked already */
 	bool		 has_answer;	/* the directory's answer below */
 	struct dhpc_entry answer;
+	bool		 on_net;	/* ANCHORS_REQ_ON_NET */
 	char		 why[ANCHORS_WHY_MAX];
 	uint64_t	 t_start, t_done;
 };
@@ -288,6 +291,17 @@ void	anchors_lost(struct anchors *);
  */
 const struct anchor_req *anchors_request(struct anchors *,
 	    const struct in6_addr *cn, uint8_t type, struct bul_now);
+/*
+ * The same with flags. ANCHORS_REQ_ON_NET (E.4 IPV6_REQUIRE_SRC_ON_NET):
+ * a DHoA only from a DHP co-located with the current access network
+ * (candidate flag 0x80), never the HoA instead; graceful-replacement
+ * still falls back to the CoA. An anchor there is reused (F.9: the DHP
+ * leases one DHoA per MN).
+ */
+#define ANCHORS_REQ_ON_NET	0x1
+const struct anchor_req *anchors_request_flags(struct anchors *,
+	    const struct in6_addr *cn, uint8_t type, unsigned flags,
+	    struct bul_now);
 const struct anchor_req *anchors_find_req(const struct anchors *,
 	    unsigned id);
 
@@ -319,6 +333,38 @@ void	 anchors_timer(struct anchors *, struct bul_now);
  * True while something is outstanding (then wait for anchors_idle()). */
 bool	anchors_shutdown(struct anchors *, struct bul_now);
 bool	anchors_idle(const struct anchors *);
+
+/*
+ * Issue 8 (mnd restarts): a bound anchor as mnd saved it. Times are
+ * monotonic ms of this run. Holders are not saved: the restored flows
+ * take their holds again (anchors_hold()).
+ */
+struct anchor_saved {
+	unsigned	 id;		/* 0: a new one */
+	struct in6_addr	 peer;		/* the DHP, as configured */
+	struct in6_addr	 tep;		/* tunnel endpoint (:: = peer) */
+	struct in6_addr	 dhoa, cn;
+	uint8_t		 type;		/* CONT_SESSION_LASTING / _GRACEFUL */
+	uint64_t	 lease_ms;	/* lease expiry */
+	uint64_t	 renew_at;	/* lease renewal, 0: at once */
+	int64_t		 clock_offset;	/* of the DHoA Requests (F.8) */
+	struct bul_saved bul;		/* its BUL_DHP entry */
+};
+
+/*
+ * Take a saved anchor back, bound: its BUL_DHP entry comes back with
+ * the saved sequence numbers and binding (bul_restore(): no DHP-BU
+ * while the binding is up), the lease renewal is scheduled and, with no
+ * holder yet, the idle release (F.10). Not installed: the first
+ * anchors_coa() installs it in the tunnel (io.install, then
+ * ANCHORS_EV_BOUND, as for a new DHoA) and re-binds it only if the CoA
+ * is not the one its binding has. Logs the adoption. The anchor, or
+ * NULL with errno: ENOENT the DHP is not configured (any more), ETIME
+ * the lease has expired, EEXIST that DHoA, or an anchor at that DHP
+ * (F.9), exists, EINVAL not a usable DHoA or type, ENOMEM.
+ */
+const struct anchor *anchors_adopt(struct anchors *,
+	    const struct anchor_saved *, struct bul_now);
 
 /* Lookups for the control socket. */
 const struct anchor *anchors_find_dhoa(const struct anchors *,

@@ -105,6 +105,11 @@ struct flow {
 	uint64_t		packets, bytes;	/* from conntrack (touch) */
 	uint32_t		queued;		/* packets the queue handed us */
 	struct flow_timeline	ho;
+	/* the caller's (mnd): a number for dmipctl, the anchors request
+	 * a pending flow waits for, and whether the flow holds its DHoA */
+	uint32_t		id;
+	unsigned		req_id;
+	bool			holds;
 
 	/* private */
 	struct flow		*hnext;

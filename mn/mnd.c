@@ -10,11 +10,11 @@
  * Query Replies, DHoA Responses, DHP-BCs and BRRs come back through
  * on_mh. One evloop timer is kept at the earliest deadline of both.
  *
- * Started away from home, mnd registers at once. Started at home it
- * sends nothing: it keeps no record of an earlier binding (nothing is
- * saved yet), a lifetime-0 BU at every start would be answered 133 by
- * an HA without a binding, and a binding left by a crash expires at the
- * HA within the lifetime mnd asked for.
+ * Started away from home, mnd registers at once, unless its state file
+ * (mn_state.h, issue 8) says the binding from this CoA is still up.
+ * Started at home it sends nothing unless the state file says a
+ * binding is up (then it deregisters): a lifetime-0 BU at every start
+ * would be answered 133 by an HA without a binding.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/random.h>
+#include <linux/capability.h>
 
 #include "auth.h"
 #include "conf.h"
@@ -32,11 +33,16 @@
 #include "daemon.h"
 #include "evloop.h"
 #include "log.h"
+#include "mn_api.h"
 #include "mn_dhp.h"
+#include "mn_dhcp6.h"
+#include "mn_flow.h"
 #include "mn_home.h"
 #include "mn_move.h"
+#include "mn_state.h"
 #include "movement.h"
 #include "nlwatch.h"
+#include "privs.h"
 
 #define STOP_WAIT_MS	1100	/* hard cap on the wait for the last acks */
 #define HOME_DHP_WAIT_MS 1500	/* F.16: DHP-BUs wait this long at most for
@@ -49,6 +55,10 @@ struct mnd {
 	struct mn_home	 home;
 	struct mn_move	 mm;
 	struct mn_dhp	 dhp;		/* DHP anchors and their commands */
+	struct mn_flow	*flow;		/* per-flow mobility; NULL: off */
+	struct mn_api	*api;		/* libdmip's socket (E.4); NULL: none */
+	struct mn_dhcp6	 d6;		/* DHCPv6 continuity client (issue 6) */
+	struct mn_state_run state;	/* state_dir/mnd.state (issue 8) */
 	bool		 mv_ok, home_ok, mm_ok;
 	struct nlwatch	*nlw;
 	struct timer	 timer;		/* at mn_home_deadline() */
@@ -106,6 +116,8 @@ rearm(struct mnd *m)
 {
 	uint64_t dl = mn_home_deadline(&m->home), da;
 
+	/* Every engine event ends here: saved within a second (issue 8). */
+	mn_state_dirty(&m->state);
 	if (m->dhp.ok && (da = anchors_deadline(&m->dhp.an)) < dl)
 		dl = da;
 	if (m->home_dhp_wait && m->home_dhp_at < dl)
@@ -147,7 +159,8 @@ check_stop(struct mnd *m)
 {
 	rearm(m);
 	if (m->stopping && mn_home_state(&m->home) == BUL_IDLE &&
-	    (!m->dhp.ok || anchors_idle(&m->dhp.an)))
+	    (!m->dhp.ok || anchors_idle(&m->dhp.an)) &&
+	    !mn_dhcp6_releasing(&m->d6))
 		evloop_break(m->d->loop);
 }
 
@@ -259,8 +272,12 @@ on_new_coa(struct mnd *m, const struct movement_decision *dec)
 	if (mn_move_away(&m->mm, &dec->coa, dec->ifindex) == 0)
 		watch_tunnel(m);
 	now = now_of();
+	/* G.4: the flows' fates first (non-persistent ones end now). */
+	mn_flow_handoff(m->flow, &dec->coa, false, now.ms);
 	mn_home_coa(&m->home, &dec->coa, now, &out);
 	rebind_all(m, &dec->coa, false, now, &out);
+	mn_flow_rebound(m->flow, out.act.send);
+	mn_move_finish(&m->mm);
 }
 
 static void
@@ -273,9 +290,11 @@ on_home(struct mnd *m, const struct movement_decision *dec)
 	/* The HoA must be on the link before the BU leaves from it. */
 	mn_move_home(&m->mm, dec->ifindex);
 	now = now_of();
+	mn_flow_handoff(m->flow, &m->home.e->hoa, true, now.ms);
 	mn_home_at_home(&m->home, now, &out);
 	/* F.16: the DHoAs follow with CoA := HoA. */
 	rebind_all(m, &dec->coa, true, now, &out);
+	mn_flow_rebound(m->flow, out.act.send);
 }
 
 static void
@@ -288,6 +307,7 @@ on_nlw(const struct nlw_event *ev, void *arg)
 
 	if (m->stopping)
 		return;
+	mn_dhcp6_nlw(&m->d6, ev);
 	k = movement_event(&m->mv, ev, &dec);
 	if (k != MOVE_NONE || dec.state != old)
 		log_info("movement: %s -> %s (%s)", mv_state_name(old),
@@ -363,6 +383,9 @@ mnd_on_mh(struct daemon *d, const struct mh_msg *msg, const uint8_t *buf,
 		return;
 	}
 	send_bu(m, &out);
+	if (m->home.e->state == BUL_REGISTERED ||
+	    m->home.e->state == BUL_IDLE)
+		mn_flow_ha_acked(m->flow);
 	if (m->dhp.ok) {
 		home_dhps_due(m, now);
 		home_acked(m, now.ms);
@@ -406,6 +429,7 @@ mnd_cleanup(struct mnd *m)
 {
 	evloop_timer_cancel(m->d->loop, &m->timer);
 	evloop_timer_cancel(m->d->loop, &m->stop_timer);
+	mn_state_stop(&m->state);
 	if (m->tun_fd >= 0)
 		evloop_del_fd(m->d->loop, m->tun_fd);
 	m->tun_fd = -1;
@@ -414,6 +438,11 @@ mnd_cleanup(struct mnd *m)
 		nlwatch_close(m->nlw);
 		m->nlw = NULL;
 	}
+	mn_api_close(m->api);
+	m->api = NULL;
+	mn_dhcp6_close(&m->d6);
+	mn_flow_close(m->flow);
+	m->flow = NULL;
 	mn_dhp_free(&m->dhp);
 	if (m->mm_ok)
 		mn_move_close(&m->mm);
@@ -445,10 +474,44 @@ hook_event(void *arg, enum anchors_event ev, const struct anchor *an,
 {
 	struct mnd *m = arg;
 
-	(void)m;
-	(void)ev;
-	(void)an;
-	(void)r;
+	mn_flow_anchor_event(m->flow, ev, an, r);
+	mn_api_on_anchor_event(m->api, ev, an, r);
+}
+
+/* A DHCPv6 lease event: at exit, a RELEASE may be what was left. */
+static void
+hook_dhcp6(void *arg)
+{
+	struct mnd *m = arg;
+
+	if (m->stopping)
+		check_stop(m);
+}
+
+/* G.4 step 4: applications are told through the API socket. */
+static void
+hook_grace(void *arg, const struct in6_addr *addr, unsigned grace_s)
+{
+	struct mnd *m = arg;
+
+	mn_api_grace(m->api, addr, grace_s);
+}
+
+/* E.0/G.2: flows from an address the API handed out get its type. */
+static void
+hook_handed(void *arg, const struct in6_addr *addr, uint8_t type)
+{
+	struct mnd *m = arg;
+
+	mn_flow_handed(m->flow, addr, type);
+}
+
+static struct tunnel *
+hook_tunnel(void *arg)
+{
+	struct mnd *m = arg;
+
+	return m->mm.t;
 }
 
 static int
@@ -488,6 +551,14 @@ mnd_engines(struct mnd *m, struct mnd_conf *c)
 	    &m->home, first_seq(), &(struct mn_dhp_hooks){ hook_watch,
 	    hook_rearm, hook_event, m }) == -1)
 		return -1;
+	if (mn_flow_open(&m->flow, m->d, c, m->dhp.ok ? &m->dhp.an : NULL,
+	    &(struct mn_flow_hooks){ hook_rearm, hook_tunnel, hook_grace,
+	    m }) == -1 ||
+	    mn_flow_ctl_register(m->flow, m->d->ctl) == -1)
+		return -1;
+	/* libdmip's socket (E.4); without it mnd runs on. */
+	m->api = mn_api_open(m->d, &m->dhp, &m->home,
+	    &(struct mn_api_hooks){ hook_handed, m });
 	return mn_dhp_ctl_register(&m->dhp, m->d->ctl);
 }
 
@@ -509,6 +580,15 @@ mnd_on_start(struct daemon *d)
 	timer_init(&m->stop_timer, NULL, NULL);
 	if (mnd_engines(m, c) == -1)
 		goto fail;
+	/* Issue 8: the saved registration, anchors and flows, before the
+	 * first CoA event meets them. */
+	mn_state_start(&m->state, d->loop, c->common.state_dir, &m->home,
+	    m->dhp.ok ? &m->dhp.an : NULL, m->flow);
+	rearm(m);
+	/* Issue 6: before nlwatch's dump, which tells it the links. */
+	if (mn_dhcp6_open(&m->d6, d->loop, c->dhcp6, d->ctl, hook_dhcp6,
+	    m) == -1)
+		goto fail;
 	log_info("home address %s, home agent %s (SPI %u), lifetime %us, "
 	    "backend %s", a6(&c->home_address, h), a6(&c->home_agent, a),
 	    c->ha_spi, c->lifetime, conf_backend_name(c->common.backend));
@@ -527,6 +607,14 @@ mnd_on_start(struct daemon *d)
 	}
 	if (m->mv.state == MV_LOST || m->mv.state == MV_UNKNOWN)
 		log_info("no usable link yet: waiting for one");
+	/* Issue 8: every socket is open and the classifier's chains are in.
+	 * What runs later keeps working with these two: routes, tunnels,
+	 * sysctls, NFQUEUE verdicts, and ip6tables-restore (anchor changes,
+	 * the chains' removal at exit), which root execs with this bounding
+	 * set and so gets exactly them (NoNewPrivs does not cut below). */
+	if (privs_drop(PRIVS_BIT(CAP_NET_ADMIN) | PRIVS_BIT(CAP_NET_RAW)) ==
+	    -1)
+		log_warn("mnd: dropping capabilities");
 	return 0;
 fail:
 	mnd_cleanup(m);
@@ -579,6 +667,9 @@ mnd_on_stop(struct daemon *d)
 	wait = mn_home_shutdown(&m->home, now, &out) && send_bu(m, &out);
 	if (m->dhp.ok && anchors_shutdown(&m->dhp.an, now))
 		wait = true;
+	/* The delegated prefixes go back with them (RFC 8415 18.2.7). */
+	if (mn_dhcp6_release(&m->d6))
+		wait = true;
 	if (wait) {
 		rearm(m);
 		timer_init(&m->stop_timer, on_stop_timeout, m);
@@ -591,6 +682,8 @@ mnd_on_stop(struct daemon *d)
 		    evloop_run(d->loop) == -1)
 			log_warn("event loop");
 	}
+	/* Issue 8: all given back; a later start restores none of it. */
+	mn_state_released(&m->state);
 	mnd_cleanup(m);
 }
 
@@ -606,6 +699,9 @@ mnd_ctl_stats(struct daemon *d, struct ctl_out *o)
 	ctl_kv(o, "bu_sent:n", "%" PRIu64, m->home.st.bu_sent);
 	ctl_kv(o, "ba_used:n", "%" PRIu64, m->home.st.rx[MN_BA_USED]);
 	ctl_kv(o, "rx_other:n", "%lu", m->rx_other);
+	mn_flow_ctl_stats(m->flow, o);
+	mn_state_ctl_stats(&m->state, o);
+	mn_dhcp6_ctl_stats(&m->d6, o);
 	if (!m->dhp.ok)
 		return;
 	s = &m->dhp.an.st;

@@ -474,3 +474,56 @@ flowq_rules_remove(const struct flowq_conf *c)
 		log_info("nfqueue rules: installed -> removed");
 	return rc;
 }
+
+/* ---- source translation (G.3) -------------------------------------- */
+
+static int
+nat_save(const struct flowq_conf *c, char **text)
+{
+	char save[256];
+	char *argv[] = { save, "-t", "nat", NULL };
+	int rc;
+
+	*text = NULL;
+	flowq_save_cmd(c->restore, save, sizeof(save));
+	if ((rc = run(argv, NULL, text)) != 0) {
+		log_warnx("%s -t nat: exit status %d", save, rc);
+		free(*text);
+		*text = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+flowq_nat_sync(const struct flowq_conf *c, const struct flowq_nat *r,
+    size_t n)
+{
+	char *save, *text;
+	int rc = -1;
+
+	if (nat_save(c, &save) == -1)
+		return -1;
+	if ((text = flowq_nat_text(save, r, n)) != NULL)
+		rc = restore(c, text);
+	free(text);
+	free(save);
+	if (rc == 0)
+		log_debug("nat rules: %zu anchor(s) translated", n);
+	return rc;
+}
+
+int
+flowq_nat_remove(const struct flowq_conf *c)
+{
+	char *save, *text;
+	int rc = -1;
+
+	if (nat_save(c, &save) == -1)
+		return -1;
+	if ((text = flowq_nat_remove_text(save)) != NULL)
+		rc = text[0] == '\0' ? 0 : restore(c, text);
+	free(text);
+	free(save);
+	return rc;
+}

@@ -54,6 +54,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <netinet/in.h>
 
 #include "flow_mark.h"
 
@@ -171,5 +172,33 @@ const char *flowq_save_cmd(const char *restore, char *buf, size_t len);
  * (logged). */
 int	flowq_rules_install(const struct flowq_conf *);
 int	flowq_rules_remove(const struct flowq_conf *);
+
+/*
+ * Source translation of transparently anchored flows (G.3): nat table
+ * chain DMIP6-NAT, jumped to from nat POSTROUTING, one rule per anchor
+ * that carries translated flows:
+ *   -m mark --mark (N|anchor)/(N|ANCHOR_MASK) -j SNAT --to-source <to>
+ * Rebuilt whole (one ip6tables-restore) when the set of anchors
+ * changes, which is per DHoA, never per flow.
+ */
+#define FLOWQ_NAT_CHAIN	"DMIP6-NAT"
+/* MSS of translated TCP flows: the tunnel MTU (tunnel.h TUNNEL_MTU,
+ * 1440) less the IPv6 and TCP headers. */
+#define FLOWQ_NAT_MSS	1380
+
+struct flowq_nat {
+	uint8_t		anchor;
+	struct in6_addr	to;
+};
+
+/* Pure: the restore text from `ip6tables-save -t nat` output (old
+ * jumps are removed, one is added). NULL on ENOMEM. */
+char	*flowq_nat_text(const char *save_text, const struct flowq_nat *,
+	    size_t n);
+char	*flowq_nat_remove_text(const char *save_text);
+/* I/O. 0 or -1 (logged). */
+int	flowq_nat_sync(const struct flowq_conf *, const struct flowq_nat *,
+	    size_t n);
+int	flowq_nat_remove(const struct flowq_conf *);
 
 #endif /* DMIP_NFQ_H */

@@ -3,6 +3,7 @@
  * layout and why). Pure: reads `ip6tables-save -t mangle` output and
  * writes `ip6tables-restore --noflush` input; nfq.c runs them.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -224,6 +225,7 @@ flowq_rules_install_text(const struct flowq_conf *c,
 {
 	struct sbuf b = { 0 };
 	const unsigned M = FLOW_MARK_MASK, C = FLOW_MARK_CLASSIFIED;
+	const unsigned N = FLOW_MARK_NAT;
 	const char *ch;
 
 	sb_printf(&b, "*mangle\n");
@@ -246,10 +248,19 @@ flowq_rules_install_text(const struct flowq_conf *c,
 	 * so skip the restore (one target less per packet) and test the
 	 * connmark directly. */
 	ch = flowq_chain_names[FLOWQ_CH_PRE];
+	/* Translated flows (G.3) run inside the tunnel: their SYNs were
+	 * sized for the CoA's link, so clamp the MSS both ways (the
+	 * anchors' own path MTU discovery is not relied upon). */
+	sb_printf(&b, "-A %s -p tcp --tcp-flags SYN,RST SYN -m connmark "
+	    "--mark 0x%x/0x%x -j TCPMSS --set-mss %u\n", ch, N, N,
+	    FLOWQ_NAT_MSS);
 	sb_printf(&b, "-A %s -m connmark --mark 0x%x/0x%x -j RETURN\n", ch,
 	    C, C);
 	if (c->hook_pre)
 		queue_rules(&b, c, ch, c->queue_pre);
+	sb_printf(&b, "-A %s -p tcp --tcp-flags SYN,RST SYN -m mark --mark "
+	    "0x%x/0x%x -j TCPMSS --set-mss %u\n",
+	    flowq_chain_names[FLOWQ_CH_POST], N, N, FLOWQ_NAT_MSS);
 	/* connmark first: an established packet fails at the first match */
 	sb_printf(&b, "-A %s -m connmark --mark 0x0/0x%x -m mark --mark "
 	    "0x%x/0x%x -j CONNMARK --save-mark --nfmask 0x%x --ctmask 0x%x\n",
@@ -281,5 +292,64 @@ flowq_rules_remove_text(const struct flowq_rules_state *st)
 		if (st->chain[i])
 			sb_printf(&b, "-X %s\n", flowq_chain_names[i]);
 	sb_printf(&b, "COMMIT\n");
+	return sb_done(&b);
+}
+
+/* ---- source translation (G.3) -------------------------------------- */
+
+/* Every "-A POSTROUTING -j DMIP6-NAT" in a save text, as "-D" lines. */
+static void
+nat_old_jumps(struct sbuf *b, const char *save)
+{
+	const char *l, *e;
+	static const char jump[] = "-A POSTROUTING -j " FLOWQ_NAT_CHAIN;
+
+	for (l = save; l != NULL && *l != '\0'; l = *e ? e + 1 : e) {
+		if ((e = strchr(l, '\n')) == NULL)
+			e = l + strlen(l);
+		if ((size_t)(e - l) == sizeof(jump) - 1 &&
+		    strncmp(l, jump, sizeof(jump) - 1) == 0)
+			sb_printf(b, "-D POSTROUTING -j %s\n", FLOWQ_NAT_CHAIN);
+	}
+}
+
+static bool
+nat_chain_exists(const char *save)
+{
+	static const char decl[] = "\n:" FLOWQ_NAT_CHAIN " ";
+
+	return save != NULL && strstr(save, decl) != NULL;
+}
+
+char *
+flowq_nat_text(const char *save, const struct flowq_nat *r, size_t n)
+{
+	struct sbuf b = { 0 };
+	const unsigned mask = FLOW_MARK_NAT | FLOW_MARK_ANCHOR_MASK;
+	char a[INET6_ADDRSTRLEN];
+
+	sb_printf(&b, "*nat\n:%s - [0:0]\n-F %s\n", FLOWQ_NAT_CHAIN,
+	    FLOWQ_NAT_CHAIN);
+	nat_old_jumps(&b, save);
+	for (size_t i = 0; i < n; i++)
+		sb_printf(&b, "-A %s -m mark --mark 0x%x/0x%x -j SNAT "
+		    "--to-source %s\n", FLOWQ_NAT_CHAIN,
+		    FLOW_MARK_NAT | r[i].anchor, mask,
+		    inet_ntop(AF_INET6, &r[i].to, a, sizeof(a)));
+	sb_printf(&b, "-A POSTROUTING -j %s\nCOMMIT\n", FLOWQ_NAT_CHAIN);
+	return sb_done(&b);
+}
+
+char *
+flowq_nat_remove_text(const char *save)
+{
+	struct sbuf b = { 0 };
+
+	if (!nat_chain_exists(save))
+		return strdup("");
+	sb_printf(&b, "*nat\n");
+	nat_old_jumps(&b, save);
+	sb_printf(&b, "-F %s\n-X %s\nCOMMIT\n", FLOWQ_NAT_CHAIN,
+	    FLOWQ_NAT_CHAIN);
 	return sb_done(&b);
 }

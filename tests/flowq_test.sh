@@ -257,8 +257,8 @@ chains_ok() {
 	[ "$(jumps PREROUTING DMIP6-PRE)" = 1 ] &&
 	[ "$(jumps POSTROUTING DMIP6-POST)" = 1 ] &&
 	[ "$(jumps INPUT DMIP6-POST)" = 1 ] &&
-	[ "$(rules_in DMIP6-OUT)" = 4 ] && [ "$(rules_in DMIP6-PRE)" = 3 ] &&
-	[ "$(rules_in DMIP6-POST)" = 1 ]
+	[ "$(rules_in DMIP6-OUT)" = 4 ] && [ "$(rules_in DMIP6-PRE)" = 4 ] &&
+	[ "$(rules_in DMIP6-POST)" = 2 ]
 }
 # packets counted by the NFQUEUE rule of a chain for a protocol number
 qcount() {	# chain proto

@@ -91,20 +91,7 @@ jget() {
 
 # ---- configs and daemons -------------------------------------------------
 
-# Per-DHP configs from etc/dhpd.conf (DHP1); DHP2 as its header says.
-# Each has its own control socket and state_dir (topo_copy_etc gave
-# dhpd.conf one of each).
-dhp_confs() {
-	local e=$TOPO_ETC
-	sed -e 's|/dhpd\.sock"|/dhpd1.sock"|' -e 's|/state-dhpd"|/state-dhpd1"|' \
-	    "$e/dhpd.conf" > "$e/dhpd1.conf" &&
-	sed -e 's|/dhpd\.sock"|/dhpd2.sock"|' -e 's|/state-dhpd"|/state-dhpd2"|' \
-	    -e 's|2001:db8:f::11|2001:db8:f::21|' \
-	    -e 's|2001:db8:d1::/64|2001:db8:d2::/64|' \
-	    -e 's|^sa 8192|sa 8193|' -e 's|mn1-dhp1\.key|mn1-dhp2.key|' \
-	    -e 's|spi = 8192|spi = 8193|' "$e/dhpd.conf" > "$e/dhpd2.conf" &&
-	grep -q 'f::21' "$e/dhpd2.conf" && grep -q 'sa 8193' "$e/dhpd2.conf"
-}
+dhp_confs() { topo_dhp_confs; }
 
 # DHP1 whose one address goes to a second MN (mn2, SPI 8200).
 dhp1_tiny_conf() {

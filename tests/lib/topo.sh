@@ -25,6 +25,10 @@
 #   cn1   lan0 2001:db8:f::c1, lo 2001:db8:c1::1 (2001:db8:c1::/48)
 #   cn2   lan0 2001:db8:f::c2, lo 2001:db8:c2::1 (2001:db8:c2::/48)
 #
+# TOPO_NDHP=3 or 4 (opt-in, default 2) adds dhpN (dhp0 2001:db8:f::N1,
+# pool 2001:db8:dN::/64) and cnN (lan0 2001:db8:f::cN, lo
+# 2001:db8:cN::1) for N = 3 (and 4), routed like DHP2 and CN2.
+#
 # Bridge ports in sw are named "<node>-<iface>" (mn-mn0, ar1-acc0, ...).
 # accept_dad=0 everywhere, forwarding=1 on ar1, ar2, core, ha, dhp1, dhp2.
 #
@@ -43,6 +47,10 @@ TOPO_CN1=2001:db8:c1::1
 TOPO_CN2=2001:db8:c2::1
 TOPO_AR1=2001:db8:f::1
 TOPO_AR2=2001:db8:f::2
+TOPO_DHP3=2001:db8:f::31
+TOPO_DHP4=2001:db8:f::41
+TOPO_CN3=2001:db8:c3::1
+TOPO_CN4=2001:db8:c4::1
 
 # Where the sources and the built daemons are. automake's test driver
 # sets srcdir and builddir (relative to the build tree's top).
@@ -52,6 +60,7 @@ TOPO_BUILDDIR=$(cd "${builddir:-.}" && pwd)
 
 TOPO_NODES="sw mn ar1 ar2 core ha home dhp1 dhp2 cn1 cn2"
 TOPO_ROUTERS="ar1 ar2 core ha dhp1 dhp2"
+_T_NODES0=$TOPO_NODES _T_ROUTERS0=$TOPO_ROUTERS
 
 # Run state; topo_up resets it.
 declare -ga _T_NS=() _T_PIDS=()
@@ -315,6 +324,7 @@ _topo_address() {
 		ip -6 route add 2001:db8:d2::/64 via $TOPO_DHP2
 		ip -6 route add 2001:db8:c1::/48 via 2001:db8:f::c1
 		ip -6 route add 2001:db8:c2::/48 via 2001:db8:f::c2" &&
+	_topo_extra_address &&
 	_topo_sh ha "ip -6 addr add $TOPO_HA/64 dev lan0 nodad
 		ip -6 addr add 2001:db8:10::1/64 dev ha0 nodad
 		ip -6 route add default via $TOPO_CORE" &&
@@ -326,6 +336,39 @@ _topo_address() {
 		ip -6 route add default via $TOPO_CORE" || return 1
 	for n in 1 2; do
 		_topo_sh cn$n "ip -6 addr add 2001:db8:f::c$n/64 dev lan0 nodad
+			ip -6 addr add 2001:db8:c$n::1/128 dev lo
+			ip -6 route add default via $TOPO_CORE" || return 1
+	done
+}
+
+# The DHPs and CNs beyond the second (TOPO_NDHP): node names, ports,
+# addresses and the core's routes to them.
+_topo_extra_nodes() {
+	local n
+	TOPO_NODES=$_T_NODES0 TOPO_ROUTERS=$_T_ROUTERS0
+	case "${TOPO_NDHP:-2}" in
+	2) return 0 ;;
+	3|4) ;;
+	*) _topo_err "TOPO_NDHP must be 2, 3 or 4, not '$TOPO_NDHP'"; return 1 ;;
+	esac
+	for n in $(seq 3 "$TOPO_NDHP"); do
+		TOPO_NODES="$TOPO_NODES dhp$n cn$n" TOPO_ROUTERS="$TOPO_ROUTERS dhp$n"
+	done
+}
+_topo_extra_ports() {
+	local n
+	for n in $(seq 3 "${TOPO_NDHP:-2}"); do
+		_topo_port "dhp$n" dhp0 brs && _topo_port "cn$n" lan0 brs || return 1
+	done
+}
+_topo_extra_address() {
+	local n
+	for n in $(seq 3 "${TOPO_NDHP:-2}"); do
+		_topo_sh core "ip -6 route add 2001:db8:d$n::/64 via 2001:db8:f::${n}1
+			ip -6 route add 2001:db8:c$n::/48 via 2001:db8:f::c$n" &&
+		_topo_sh "dhp$n" "ip -6 addr add 2001:db8:f::${n}1/64 dev dhp0 nodad
+			ip -6 route add default via $TOPO_CORE" &&
+		_topo_sh "cn$n" "ip -6 addr add 2001:db8:f::c$n/64 dev lan0 nodad
 			ip -6 addr add 2001:db8:c$n::1/128 dev lo
 			ip -6 route add default via $TOPO_CORE" || return 1
 	done
@@ -441,6 +484,7 @@ topo_up() {
 		TOPO_PREFIX=$_T_AUTO
 	fi
 	_T_PFX=$TOPO_PREFIX
+	_topo_extra_nodes || return 1
 	_T_OWNER=$BASHPID
 	t0=$(topo_now)
 	if [ "$_T_STATIC" = 0 ] && ! command -v radvd >/dev/null; then
@@ -467,7 +511,8 @@ topo_up() {
 	_topo_port ar1 lan0 brs && _topo_port ar2 lan0 brs &&
 	_topo_port core lan0 brs && _topo_port ha lan0 brs &&
 	_topo_port dhp1 dhp0 brs && _topo_port dhp2 dhp0 brs &&
-	_topo_port cn1 lan0 brs && _topo_port cn2 lan0 brs || return 1
+	_topo_port cn1 lan0 brs && _topo_port cn2 lan0 brs &&
+	_topo_extra_ports || return 1
 	_topo_port ha ha0 brh && _topo_port home home0 brh || return 1
 	_topo_address || return 1
 	if [ "$_T_STATIC" = 1 ]; then
@@ -651,6 +696,22 @@ topo_stop_daemon() {
 # KEY=VALUE replaces that top-level (unindented) setting in every *.conf,
 # or only in FILE (e.g. had.conf:backend=tun), appending it if absent.
 # VALUE is quoted unless it is a number, true/false, or starts with { or ".
+# topo_dhp_confs: after topo_copy_etc, $TOPO_ETC/dhpd1.conf (DHP1 as in
+# etc/dhpd.conf) and dhpd2.conf (DHP2: f::21, pool d2::/64, SA 8193, as
+# the header of etc/dhpd.conf says), each with its own control socket
+# and state_dir.
+topo_dhp_confs() {
+	local e=$TOPO_ETC
+	sed -e 's|/dhpd\.sock"|/dhpd1.sock"|' -e 's|/state-dhpd"|/state-dhpd1"|' \
+	    "$e/dhpd.conf" > "$e/dhpd1.conf" &&
+	sed -e 's|/dhpd\.sock"|/dhpd2.sock"|' -e 's|/state-dhpd"|/state-dhpd2"|' \
+	    -e 's|2001:db8:f::11|2001:db8:f::21|' \
+	    -e 's|2001:db8:d1::/64|2001:db8:d2::/64|' \
+	    -e 's|^sa 8192|sa 8193|' -e 's|mn1-dhp1\.key|mn1-dhp2.key|' \
+	    -e 's|spi = 8192|spi = 8193|' "$e/dhpd.conf" > "$e/dhpd2.conf" &&
+	grep -q 'f::21' "$e/dhpd2.conf" && grep -q 'sa 8193' "$e/dhpd2.conf"
+}
+
 topo_copy_etc() {
 	local kv file key val files f
 	_topo_run_ensure || return 1
@@ -666,6 +727,10 @@ topo_copy_etc() {
 		printf 'control_socket = "%s"\n' "$TOPO_RUN/$(basename "$f" .conf).sock" >> "$f"
 		printf 'state_dir = "%s"\n' "$TOPO_RUN/state-$(basename "$f" .conf)" >> "$f"
 	done
+	# mnd's API socket (libdmip, setsc(3)): DMIP_API_SOCKET names it.
+	: "${DMIP_API_SOCKET:=$TOPO_RUN/mnd-api.sock}"
+	export DMIP_API_SOCKET
+	printf 'api_socket = "%s"\n' "$DMIP_API_SOCKET" >> "$TOPO_ETC/mnd.conf"
 	for kv in "$@"; do
 		file=; key=${kv%%=*}; val=${kv#*=}
 		case "$key" in *:*) file=${key%%:*}; key=${key#*:} ;; esac

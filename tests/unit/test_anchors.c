@@ -1145,6 +1145,106 @@ test_use_ha_and_graceful(void)
 	CU_ASSERT_EQUAL(anchor(&r->addr)->type, CONT_GRACEFUL);
 	CU_ASSERT_EQUAL(dhp_engine_lease(W.dhp[2], &r->addr)->expiry_ms -
 	    W.now, 60000);
+	/* F.9: a session-lasting user of the same DHP shares that DHoA and
+	 * turns its short lease into a full one at once. */
+	{
+		struct in6_addr g = r->addr;
+
+		r = request(&CN4, CONT_SESSION_LASTING);
+		CU_ASSERT_EQUAL(r->result, AREQ_R_DHOA);
+		CU_ASSERT_TRUE(same(&r->addr, &g));
+		CU_ASSERT_EQUAL(anchor(&g)->type, CONT_SESSION_LASTING);
+		run_until(W.now + 10);
+		pump();
+		{
+			uint64_t left = dhp_engine_lease(W.dhp[2],
+			    &g)->expiry_ms - W.now;
+
+			if (left < 590000 || left > 600000)
+				fprintf(stderr, "lease left %llu\n",
+				    (unsigned long long)left);
+			CU_ASSERT_TRUE(left >= 590000 && left <= 600000);
+		}
+	}
+	world_end();
+}
+
+/* E.4 SRC_ON_NET (anchors_request_flags): a DHP co-located with the
+ * access network only, and never the HoA instead. */
+static void
+test_on_net(void)
+{
+	const struct anchor_req *r;
+	struct in6_addr d1;
+	unsigned id;
+
+	world();
+	/* dhp1 (CN1's) is not co-located: no DHoA, and no HoA although
+	 * fallback_to_ha is on. */
+	id = anchors_request_flags(&W.an, &CN1, CONT_SESSION_LASTING,
+	    ANCHORS_REQ_ON_NET, T())->id;
+	pump();
+	r = anchors_find_req(&W.an, id);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->state, AREQ_FAILED);
+	CU_ASSERT_EQUAL(r->result, AREQ_R_NONE);
+	CU_ASSERT_STRING_EQUAL(r->why, "SRC_ON_NET: no DHP co-located with "
+	    "the access network");
+	CU_ASSERT_EQUAL(W.an.st.fallbacks, 0);
+	CU_ASSERT_EQUAL(W.an.n, 0);
+	/* Without the flag the same CN gets dhp1's DHoA (cached answer). */
+	d1 = get_dhoa(&CN1);
+	CU_ASSERT_EQUAL(d1.s6_addr[5], 0xd1);
+	/* dhp3 (c4::/48) is co-located: a session-lasting DHoA with the
+	 * full lease, not the graceful one. */
+	id = anchors_request_flags(&W.an, &CN4, CONT_SESSION_LASTING,
+	    ANCHORS_REQ_ON_NET, T())->id;
+	pump();
+	r = anchors_find_req(&W.an, id);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->state, AREQ_DONE);
+	CU_ASSERT_EQUAL(r->result, AREQ_R_DHOA);
+	CU_ASSERT_TRUE(r->on_net);
+	CU_ASSERT_EQUAL(r->addr.s6_addr[5], 0xd3);
+	CU_ASSERT_EQUAL(anchor(&r->addr)->type, CONT_SESSION_LASTING);
+	CU_ASSERT_TRUE(dhp_engine_lease(W.dhp[2], &r->addr)->expiry_ms -
+	    W.now > 60000);
+	CU_ASSERT_EQUAL(anchor(&r->addr)->holds, 1);
+	world_end();
+}
+
+/* No destination (setsc() before connect()): no DHP Query, the first
+ * configured DHP, or the one in use; graceful: no co-located DHP known,
+ * the CoA. */
+static void
+test_no_destination(void)
+{
+	const struct anchor_req *r;
+	struct in6_addr any = IN6ADDR_ANY_INIT, d2;
+	unsigned id;
+
+	world();
+	id = request(&any, CONT_SESSION_LASTING)->id;
+	pump();
+	r = anchors_find_req(&W.an, id);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->state, AREQ_DONE);
+	CU_ASSERT_EQUAL(r->result, AREQ_R_DHOA);
+	CU_ASSERT_EQUAL(r->addr.s6_addr[5], 0xd1);
+	CU_ASSERT_EQUAL(W.an.st.queries_sent, 0);
+	/* The answer is not cached: CN1 still asks the directory. */
+	CU_ASSERT_EQUAL(count_prefix("DHP query for"), 0);
+	r = request(&any, CONT_GRACEFUL);
+	CU_ASSERT_EQUAL(r->state, AREQ_DONE);
+	CU_ASSERT_EQUAL(r->result, AREQ_R_COA);
+	world_end();
+	/* With a DHoA at dhp2 only, "reuse" picks dhp2. */
+	world();
+	d2 = get_dhoa(&CN2);
+	CU_ASSERT_EQUAL(d2.s6_addr[5], 0xd2);
+	r = request(&any, CONT_SESSION_LASTING);
+	CU_ASSERT_EQUAL(r->state, AREQ_DONE);
+	CU_ASSERT_TRUE(same(&r->addr, &d2));
 	world_end();
 }
 
@@ -1472,6 +1572,8 @@ cu_register(void)
 		{ "pool exhausted (130)", test_pool_exhausted_next_candidate },
 		{ "next candidate", test_next_candidate_after_refusal },
 		{ "USE_HA and graceful-replacement", test_use_ha_and_graceful },
+		{ "SRC_ON_NET: co-located DHPs only", test_on_net },
+		{ "no destination: a configured DHP", test_no_destination },
 		{ "DHP-BU retransmission", test_dhp_bu_retransmit },
 		{ "refresh and lease renewal", test_renew_and_refresh },
 		{ "lease lost at the DHP", test_renew_refused_lease_lost },

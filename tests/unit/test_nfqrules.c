@@ -5,6 +5,7 @@
  * in ip6tables-save output are deleted in the same transaction), the
  * removal, and the options.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,11 +27,15 @@ static const char golden_install[] =
 	"--queue-num 0 --queue-bypass\n"
 	"-A DMIP6-OUT -p udp -m conntrack --ctstate NEW -j NFQUEUE "
 	"--queue-num 0 --queue-bypass\n"
+	"-A DMIP6-PRE -p tcp --tcp-flags SYN,RST SYN -m connmark --mark "
+	"0x2000/0x2000 -j TCPMSS --set-mss 1380\n"
 	"-A DMIP6-PRE -m connmark --mark 0x1000/0x1000 -j RETURN\n"
 	"-A DMIP6-PRE -p tcp -m conntrack --ctstate NEW -j NFQUEUE "
 	"--queue-num 1 --queue-bypass\n"
 	"-A DMIP6-PRE -p udp -m conntrack --ctstate NEW -j NFQUEUE "
 	"--queue-num 1 --queue-bypass\n"
+	"-A DMIP6-POST -p tcp --tcp-flags SYN,RST SYN -m mark --mark "
+	"0x2000/0x2000 -j TCPMSS --set-mss 1380\n"
 	"-A DMIP6-POST -m connmark --mark 0x0/0x1000 -m mark --mark "
 	"0x1000/0x1000 -j CONNMARK --save-mark --nfmask 0x3fff --ctmask 0x3fff\n"
 	"-I OUTPUT -j DMIP6-OUT\n"
@@ -64,6 +69,49 @@ static const char crashed[] =
 	"-A DMIP6-OUT -j CONNMARK --restore-mark\n"
 	"COMMIT\n"
 	"# Completed\n";
+
+/* G.3: the nat chain, with an old jump (a crash) replaced by one. */
+static void
+t_nat_text(void)
+{
+	static const char save[] =
+	    "*nat\n:POSTROUTING ACCEPT [0:0]\n:DMIP6-NAT - [0:0]\n"
+	    "-A POSTROUTING -j DMIP6-NAT\n-A POSTROUTING -j DMIP6-NATX\n"
+	    "-A DMIP6-NAT -m mark --mark 0x2002/0x20ff -j SNAT "
+	    "--to-source 2001:db8:d1::9\nCOMMIT\n";
+	static const char want[] =
+	    "*nat\n:DMIP6-NAT - [0:0]\n-F DMIP6-NAT\n"
+	    "-D POSTROUTING -j DMIP6-NAT\n"
+	    "-A DMIP6-NAT -m mark --mark 0x2001/0x20ff -j SNAT "
+	    "--to-source 2001:db8:10::100\n"
+	    "-A DMIP6-NAT -m mark --mark 0x20ff/0x20ff -j SNAT "
+	    "--to-source 2001:db8:d2::5\n"
+	    "-A POSTROUTING -j DMIP6-NAT\nCOMMIT\n";
+	struct flowq_nat r[2];
+	char *t;
+
+	memset(r, 0, sizeof(r));
+	r[0].anchor = 1;
+	inet_pton(AF_INET6, "2001:db8:10::100", &r[0].to);
+	r[1].anchor = 255;
+	inet_pton(AF_INET6, "2001:db8:d2::5", &r[1].to);
+	t = flowq_nat_text(save, r, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_STRING_EQUAL(t, want);
+	free(t);
+	/* Nothing saved yet: no -D, the chain is declared and jumped to. */
+	t = flowq_nat_text("", NULL, 0);
+	CU_ASSERT_STRING_EQUAL(t, "*nat\n:DMIP6-NAT - [0:0]\n-F DMIP6-NAT\n"
+	    "-A POSTROUTING -j DMIP6-NAT\nCOMMIT\n");
+	free(t);
+	t = flowq_nat_remove_text(save);
+	CU_ASSERT_STRING_EQUAL(t, "*nat\n-D POSTROUTING -j DMIP6-NAT\n"
+	    "-F DMIP6-NAT\n-X DMIP6-NAT\nCOMMIT\n");
+	free(t);
+	t = flowq_nat_remove_text("*nat\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n");
+	CU_ASSERT_STRING_EQUAL(t, "");
+	free(t);
+}
 
 static void
 t_install_golden(void)
@@ -176,7 +224,7 @@ t_options(void)
 	/* PREROUTING still skips classified flows but queues nothing */
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "-A DMIP6-PRE -m connmark --mark "
 	    "0x1000/0x1000 -j RETURN\n"));
-	CU_ASSERT_PTR_NULL(strstr(t, "-A DMIP6-PRE -p tcp"));
+	CU_ASSERT_PTR_NULL(strstr(t, "-A DMIP6-PRE -p tcp -m conntrack"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "-A DMIP6-OUT -p udp -m conntrack "
 	    "--ctstate NEW -j NFQUEUE --queue-num 7 --queue-bypass\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "-A DMIP6-OUT -p ipv6-icmp "
@@ -200,6 +248,7 @@ static CU_TestInfo tests[] = {
 	{ "reinstall after a crash: old jumps deleted", t_reinstall },
 	{ "remove text", t_remove },
 	{ "options: no PREROUTING queue, ICMPv6, save command", t_options },
+	{ "nat chain text (G.3)", t_nat_text },
 	CU_TEST_INFO_NULL
 };
 
