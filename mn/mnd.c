@@ -295,6 +295,7 @@ on_home(struct mnd *m, const struct movement_decision *dec)
 	/* F.16: the DHoAs follow with CoA := HoA. */
 	rebind_all(m, &dec->coa, true, now, &out);
 	mn_flow_rebound(m->flow, out.act.send);
+	mn_move_finish(&m->mm);
 }
 
 static void
