@@ -472,6 +472,19 @@ sf_mkdir(const char *dir)
 }
 
 int
+sf_ensure_dir(const char *dir)
+{
+	int rc;
+
+	if ((rc = sf_check_dir(dir)) != -ENOENT)
+		return rc;
+	if ((rc = sf_mkdir(dir)) < 0)
+		return rc;
+	log_info("state_dir %s created (0700)", dir);
+	return sf_check_dir(dir);
+}
+
+int
 sf_check_dir(const char *dir)
 {
 	struct stat st;

@@ -126,6 +126,9 @@ int	sf_mkdir(const char *dir);
  * bindings).
  */
 int	sf_check_dir(const char *dir);
+/* sf_check_dir(), creating the directory (0700, parents too) when it
+ * does not exist: what the daemons call at start. */
+int	sf_ensure_dir(const char *dir);
 /* Atomically replace dir/name with len bytes of p. 0 or -errno. */
 int	sf_write_atomic(const char *dir, const char *name, const void *p,
 	    size_t len);

@@ -523,7 +523,7 @@ state_restore(struct dhpd *h, const struct dhpd_conf *c)
 	int rc;
 
 	memset(&st, 0, sizeof(st));
-	if ((rc = sf_check_dir(c->common.state_dir)) < 0)
+	if ((rc = sf_ensure_dir(c->common.state_dir)) < 0)
 		log_warnx("state_dir %s: %s; leases are not saved nor "
 		    "restored", c->common.state_dir, rc == -EPERM ?
 		    "writable by group or others" : strerror(-rc));

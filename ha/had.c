@@ -563,7 +563,7 @@ state_restore(struct had *h, const struct had_conf *c)
 	int rc;
 
 	memset(&st, 0, sizeof(st));
-	if ((rc = sf_check_dir(c->common.state_dir)) < 0)
+	if ((rc = sf_ensure_dir(c->common.state_dir)) < 0)
 		log_warnx("state_dir %s: %s; bindings are not saved nor "
 		    "restored", c->common.state_dir, rc == -EPERM ?
 		    "writable by group or others" : strerror(-rc));

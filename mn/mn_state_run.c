@@ -126,7 +126,7 @@ mn_state_start(struct mn_state_run *r, struct evloop *loop,
 	timer_init(&r->poll, poll_flows, r);
 	if (state_dir == NULL || state_dir[0] == '\0')
 		return;
-	if ((rc = sf_check_dir(state_dir)) < 0) {
+	if ((rc = sf_ensure_dir(state_dir)) < 0) {
 		log_warnx("state_dir %s: %s; the %s are not saved nor "
 		    "restored", state_dir, rc == -EPERM ?
 		    "writable by group or others" : strerror(-rc), WHAT);
