@@ -1263,10 +1263,13 @@ mn_flow_handed(struct mn_flow *fl, const struct in6_addr *a, uint8_t type)
 
 	if (fl == NULL)
 		return;
-	if (type == CONT_SESSION_LASTING || type == CONT_GRACEFUL) {
-		if ((s = slot_of(fl, a, true)) >= 0)
-			policy_addr_set(&fl->pol, a, type, (uint8_t)s);
-	}
+	/* Only a DHoA is the application's own: a CoA handed out (graceful
+	 * without a co-located DHP, non-persistent) is every program's
+	 * source, and the HoA is Fixed already (policy.h rule 1). */
+	if ((type == CONT_SESSION_LASTING || type == CONT_GRACEFUL) &&
+	    fl->an != NULL && anchors_find_dhoa(fl->an, a) != NULL &&
+	    (s = slot_of(fl, a, true)) >= 0)
+		policy_addr_set(&fl->pol, a, type, (uint8_t)s);
 }
 
 /* ---- persistence ---------------------------------------------------- */

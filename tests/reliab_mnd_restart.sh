@@ -107,10 +107,9 @@ make_confs() {
 		type = "session-lasting"
 	}
 	EOF
-	# mnd's state_dir (topo_copy_etc named it; the daemons do not create
-	# it: make install does).
+	# mnd's state_dir (topo_copy_etc named it; mnd creates it).
 	SD=$(sed -n 's/^state_dir = "\(.*\)"$/\1/p' "$e/mnd.conf" | tail -n 1)
-	[ -n "$SD" ] && mkdir -p -m 700 "$SD"
+	[ -n "$SD" ]
 }
 
 start_mnd() { topo_start_daemon mn mnd "$TOPO_ETC/mnd.conf" -v; }

@@ -132,7 +132,7 @@ snapshot() {	# node file
 		# link-local routes come and go with DAD on the links,
 		# not with the tunnel: left out.
 		echo "== routes"; ip -n "$P$1" -6 route show table all |
-		    grep -v 'fe80::'
+		    grep -v -e 'fe80::' -e 'ff00::/8'
 		echo "== lo"; ip -n "$P$1" -6 addr show dev lo
 		echo "== links"; ip -n "$P$1" -o link | awk '{print $2}'
 		echo "== tunsrc"; nx "$1" ip sr tunsrc show 2>&1

@@ -716,7 +716,9 @@ topo_copy_etc() {
 	local kv file key val files f
 	_topo_run_ensure || return 1
 	TOPO_ETC=$TOPO_RUN/etc
-	rm -rf "$TOPO_ETC"
+	# Fresh configs, fresh state: the daemons create their state_dir
+	# and would restore what an earlier pass of the same test saved.
+	rm -rf "$TOPO_ETC" "$TOPO_RUN"/state-*
 	cp -r "$TOPO_SRCDIR/etc" "$TOPO_ETC" && chmod 600 "$TOPO_ETC"/keys/* &&
 	chmod u+w "$TOPO_ETC" "$TOPO_ETC"/*.conf || return 1
 	# Unix socket paths are shared by all namespaces: every config
