@@ -1137,7 +1137,7 @@ ho_record(struct mn_flow *fl, const struct ho_plan *p, uint64_t now)
 		fl->poll_until = now + FLOW_POLL_FOR_MS;
 }
 
-/* Each address graceful flows use (their DHoA, or the old CoA) once. */
+/* Each DHoA graceful flows use, once. */
 static void
 tell_grace(struct mn_flow *fl, const struct ho_plan *p)
 {
@@ -1151,11 +1151,12 @@ tell_grace(struct mn_flow *fl, const struct ho_plan *p)
 		const struct flow *f = flowtab_find(&fl->ft, &s->key);
 		const struct in6_addr *a;
 
-		if (s->action != HO_GRACE || f == NULL)
+		/* Graceful CoAs handed out through the API are announced by
+		 * mnd itself (it knows which); here the DHoAs. */
+		if (s->action != HO_GRACE || f == NULL ||
+		    s->anchor < FLOW_ANCHOR_DHOA_FIRST)
 			continue;
-		a = s->anchor >= FLOW_ANCHOR_DHOA_FIRST ?
-		    &fl->slots[s->anchor].addr : f->hook == FLOW_HOOK_OUT ?
-		    &s->key.src : &s->key.dst;
+		a = &fl->slots[s->anchor].addr;
 		for (j = 0; j < n && !addr_eq(&told[j], a); j++)
 			;
 		if (j < n)
@@ -1170,6 +1171,7 @@ mn_flow_handoff(struct mn_flow *fl, const struct in6_addr *coa, bool home,
     uint64_t link_ms)
 {
 	struct ho_input in = { 0 };
+	const struct policy_addr *pa;
 	struct ho_plan p;
 	bool held[FLOW_ANCHOR_COUNT] = { false };
 	uint64_t now = evloop_clock_ms();
@@ -1214,6 +1216,11 @@ mn_flow_handoff(struct mn_flow *fl, const struct in6_addr *coa, bool home,
 	if (p.keep_old_coa)
 		keep_old_coa(fl, &in.old_coa);
 	tell_grace(fl, &p);
+	/* A graceful CoA's grace has started: new flows on it are judged
+	 * by the policy again. */
+	if ((pa = policy_addr_find(&fl->pol, &in.old_coa)) != NULL &&
+	    pa->anchor == FLOW_ANCHOR_NONE)
+		policy_addr_del(&fl->pol, &in.old_coa);
 	ho_record(fl, &p, now);
 	/* Ends (step 3) at once; grace (step 4) starts now. */
 	flowtab_apply_plan(&fl->ft, &p, now, fl->grace_ms, on_end_kill, fl);
@@ -1263,13 +1270,22 @@ mn_flow_handed(struct mn_flow *fl, const struct in6_addr *a, uint8_t type)
 
 	if (fl == NULL)
 		return;
-	/* Only a DHoA is the application's own: a CoA handed out (graceful
-	 * without a co-located DHP, non-persistent) is every program's
-	 * source, and the HoA is Fixed already (policy.h rule 1). */
-	if ((type == CONT_SESSION_LASTING || type == CONT_GRACEFUL) &&
-	    fl->an != NULL && anchors_find_dhoa(fl->an, a) != NULL &&
-	    (s = slot_of(fl, a, true)) >= 0)
-		policy_addr_set(&fl->pol, a, type, (uint8_t)s);
+	if (type != CONT_SESSION_LASTING && type != CONT_GRACEFUL)
+		return;		/* the HoA is Fixed already (policy.h) */
+	if (fl->an != NULL && anchors_find_dhoa(fl->an, a) != NULL) {
+		if ((s = slot_of(fl, a, true)) >= 0)
+			policy_addr_set(&fl->pol, a, type, (uint8_t)s);
+		return;
+	}
+	/*
+	 * A CoA handed out as graceful-replacement (no co-located DHP,
+	 * E.0): the address itself stays valid for the grace period after
+	 * the next move, so every flow from it is graceful, not only the
+	 * asking application's (the address is what is graceful). The
+	 * entry goes at that move (mn_flow_handoff()).
+	 */
+	if (type == CONT_GRACEFUL)
+		policy_addr_set(&fl->pol, a, CONT_GRACEFUL, FLOW_ANCHOR_NONE);
 }
 
 /* ---- persistence ---------------------------------------------------- */

@@ -44,6 +44,7 @@
 #include "nlwatch.h"
 #include "privs.h"
 
+#define MND_GRACE_COAS	8	/* graceful CoAs remembered */
 #define STOP_WAIT_MS	1100	/* hard cap on the wait for the last acks */
 #define HOME_DHP_WAIT_MS 1500	/* F.16: DHP-BUs wait this long at most for
 				 * the HA to let go of the HoA */
@@ -68,6 +69,10 @@ struct mnd {
 	bool		 home_dhp_wait;	/* at home, DHP-BUs after the BA */
 	uint64_t	 home_dhp_at;	/* ... or at this time */
 	unsigned long	 rx_other;	/* MH that are no BA for us */
+	/* CoAs handed out as graceful-replacement (no co-located DHP,
+	 * E.0): their grace period starts at the next move (G.4 step 4). */
+	struct in6_addr	 grace_coa[MND_GRACE_COAS];
+	size_t		 ngrace_coa;
 };
 
 static int
@@ -258,6 +263,24 @@ rebind_all(struct mnd *m, const struct in6_addr *coa, bool home,
 	check_stop(m);
 }
 
+/* A move: every graceful CoA but the new one starts its grace period
+ * (the applications that asked are told, E.0, G.4 step 4). */
+static void
+grace_coas(struct mnd *m, const struct in6_addr *coa)
+{
+	const struct mnd_conf *c = m->d->conf;
+	size_t i = 0;
+
+	while (i < m->ngrace_coa) {
+		if (memcmp(&m->grace_coa[i], coa, sizeof(*coa)) == 0) {
+			i++;
+			continue;
+		}
+		mn_api_grace(m->api, &m->grace_coa[i], c->grace_period);
+		m->grace_coa[i] = m->grace_coa[--m->ngrace_coa];
+	}
+}
+
 static void
 on_new_coa(struct mnd *m, const struct movement_decision *dec)
 {
@@ -274,6 +297,7 @@ on_new_coa(struct mnd *m, const struct movement_decision *dec)
 	now = now_of();
 	/* G.4: the flows' fates first (non-persistent ones end now). */
 	mn_flow_handoff(m->flow, &dec->coa, false, now.ms);
+	grace_coas(m, &dec->coa);
 	mn_home_coa(&m->home, &dec->coa, now, &out);
 	rebind_all(m, &dec->coa, false, now, &out);
 	mn_flow_rebound(m->flow, out.act.send);
@@ -498,13 +522,27 @@ hook_grace(void *arg, const struct in6_addr *addr, unsigned grace_s)
 	mn_api_grace(m->api, addr, grace_s);
 }
 
-/* E.0/G.2: flows from an address the API handed out get its type. */
+/* E.0/G.2: flows from an address the API handed out get its type; a
+ * CoA handed out as graceful is remembered for the next move. */
 static void
 hook_handed(void *arg, const struct in6_addr *addr, uint8_t type)
 {
 	struct mnd *m = arg;
+	size_t i;
 
 	mn_flow_handed(m->flow, addr, type);
+	if (type != CONT_GRACEFUL || !m->dhp.ok ||
+	    anchors_find_dhoa(&m->dhp.an, addr) != NULL)
+		return;
+	for (i = 0; i < m->ngrace_coa; i++)
+		if (memcmp(&m->grace_coa[i], addr, sizeof(*addr)) == 0)
+			return;
+	if (m->ngrace_coa == MND_GRACE_COAS)
+		m->ngrace_coa--;	/* the oldest goes */
+	memmove(&m->grace_coa[1], &m->grace_coa[0],
+	    m->ngrace_coa * sizeof(m->grace_coa[0]));
+	m->grace_coa[0] = *addr;
+	m->ngrace_coa++;
 }
 
 static struct tunnel *
