@@ -55,7 +55,7 @@ check() {
 # The installation directories, as make expands them.
 printf 'dmip-print-dirs:\n' >"$tmp/print.mk"
 for v in sbindir mandir sysconfdir dmip6confdir pkgdatadir localstatedir \
-    runstatedir systemdsystemunitdir; do
+    runstatedir systemdsystemunitdir libdir includedir pkgconfigdir; do
 	printf '\t@echo %s=\\"$(%s)\\"\n' "$v" "$v" >>"$tmp/print.mk"
 done
 if ! "$MAKE" -s --no-print-directory -C "$top" -f Makefile -f "$tmp/print.mk" \
@@ -94,6 +94,16 @@ check "dmipctl.8 names the socket directory" \
 for c in mnd had dhpd; do
 	check "config $dmip6confdir/$c.conf" test -s "$R$dmip6confdir/$c.conf"
 done
+# libdmip (setsc(3)): the library, its header, pkg-config and man pages.
+check "library $libdir/libdmip.so" test -e "$R$libdir/libdmip.so"
+check "header $includedir/dmip/ondemand.h" \
+    cmp -s "$src/lib/dmip/ondemand.h" "$R$includedir/dmip/ondemand.h"
+check "pkg-config $pkgconfigdir/dmip.pc names the library" \
+    grep -q -- '-ldmip' "$R$pkgconfigdir/dmip.pc"
+for m in man3/setsc.3 man3/dmip_getsrc.3 man3/dmip_set_on_net.3; do
+	check "man page $mandir/$m" test -s "$R$mandir/$m"
+done
+check "setsc.3: no @VAR@ left" sh -c "! grep -q '@[A-Z]*@' '$R$mandir/man3/setsc.3'"
 check "Wireshark dissector $pkgdatadir/wireshark/dmip6.lua" \
     cmp -s "$src/tools/wireshark/dmip6.lua" "$R$pkgdatadir/wireshark/dmip6.lua"
 
