@@ -33,24 +33,9 @@ EX=$TOPO_BUILDDIR/tests/api/ondemand_example
 LIBSO=$TOPO_BUILDDIR/lib/.libs/libdmip.so
 XFER=$TOPO_SRCDIR/tests/tools/tcpxfer.py
 
-npass=0 nfail=0
-ok()  { echo "ok: $*"; npass=$((npass + 1)); }
-bad() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
+. "$TOPO_SRCDIR/tests/lib/checks.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root to create network namespaces"
-	exit 77
-fi
-if ! ip netns add "d6probe$$" 2>/dev/null; then
-	echo "SKIP: this machine cannot create network namespaces"
-	exit 77
-fi
-ip netns del "d6probe$$"
+checks_need_netns
 for f in "$EX" "$LIBSO" "$TOPO_BUILDDIR/mn/mnd" "$TOPO_BUILDDIR/ha/had" \
     "$TOPO_BUILDDIR/dhp/dhpd"; do
 	[ -e "$f" ] || { echo "FAIL: $f not built"; exit 1; }
@@ -58,7 +43,6 @@ done
 
 topo_trap
 
-wait_log() { topo_wait_for "grep -qE -- '$2' '$TOPO_RUN/$1'" "$3"; }
 in_prefix() {
 	python3 -c 'import ipaddress, sys; sys.exit(ipaddress.ip_address(sys.argv[1]) not in ipaddress.ip_network(sys.argv[2] + "/64"))' "$1" "$2"
 }

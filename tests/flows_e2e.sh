@@ -51,26 +51,11 @@ NFLOOD=${FLOWS_FLOOD:-3000}
 PDHP1=2001:db8:d1::
 PDHP2=2001:db8:d2::
 
-npass=0 nfail=0
-ok()  { echo "ok: $*"; npass=$((npass + 1)); }
-bad() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
+. "$TOPO_SRCDIR/tests/lib/checks.sh"
 row() { printf '  %-46s %s\n' "$1" "$2"; }
 info() { echo "info: $*"; }
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root to create network namespaces"
-	exit 77
-fi
-if ! ip netns add "d6probe$$" 2>/dev/null; then
-	echo "SKIP: this machine cannot create network namespaces"
-	exit 77
-fi
-ip netns del "d6probe$$"
+checks_need_netns
 for t in ip6tables ip6tables-save python3; do
 	command -v $t >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
 done
@@ -84,7 +69,6 @@ topo_trap
 # ---- helpers -------------------------------------------------------------
 
 R() { echo "$TOPO_RUN/$1"; }
-wait_log() { topo_wait_for "grep -qE -- '$2' '$TOPO_RUN/$1'" "$3"; }
 ctl() {
 	local s=$1
 	shift

@@ -31,25 +31,10 @@ PORT=7001
 BYTES=4000000
 RATE=320000	# B/s: about 12.5 s
 
-npass=0 nfail=0
-ok()  { echo "ok: $*"; npass=$((npass + 1)); }
-bad() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
+. "$TOPO_SRCDIR/tests/lib/checks.sh"
 row() { printf '  %-48s %s\n' "$1" "$2"; }
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root to create network namespaces"
-	exit 77
-fi
-if ! ip netns add "d6probe$$" 2>/dev/null; then
-	echo "SKIP: this machine cannot create network namespaces"
-	exit 77
-fi
-ip netns del "d6probe$$"
+checks_need_netns
 for t in ip6tables python3; do
 	command -v $t >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
 done
@@ -61,7 +46,6 @@ done
 topo_trap
 
 R() { echo "$TOPO_RUN/$1"; }
-wait_log() { topo_wait_for "grep -qE -- '$2' '$TOPO_RUN/$1'" "$3"; }
 has_log() { grep -qF -- "$2" "$TOPO_RUN/$1"; }
 count_log() { grep -cF -- "$2" "$TOPO_RUN/$1"; }
 ctl() {

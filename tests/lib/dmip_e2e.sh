@@ -48,25 +48,10 @@ HOA2=2001:db8:10::200
 SPI2=8200
 KEY2=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 
-npass=0 nfail=0
-ok()  { echo "ok: $*"; npass=$((npass + 1)); }
-bad() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
+. "$TOPO_SRCDIR/tests/lib/checks.sh"
 row() { printf '  %-50s %s\n' "$1" "$2"; }
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root to create network namespaces"
-	exit 77
-fi
-if ! ip netns add "d6probe$$" 2>/dev/null; then
-	echo "SKIP: this machine cannot create network namespaces"
-	exit 77
-fi
-ip netns del "d6probe$$"
+checks_need_netns
 for f in "$CTL" "$INJ" "$TOPO_BUILDDIR/mn/mnd" "$TOPO_BUILDDIR/ha/had" \
     "$TOPO_BUILDDIR/dhp/dhpd"; do
 	[ -x "$f" ] || { echo "FAIL: $f not built"; exit 1; }
@@ -74,8 +59,6 @@ done
 
 topo_trap
 
-# wait_log FILE PATTERN SECS: until a line of FILE matches (grep -E).
-wait_log() { topo_wait_for "grep -qE -- '$2' '$TOPO_RUN/$1'" "$3"; }
 has_log() { grep -qF -- "$2" "$TOPO_RUN/$1"; }
 
 # ctl SOCK ARGS...: dmipctl -j against a daemon's socket in the run dir.

@@ -33,32 +33,16 @@ NAME=${MIP_NAME:-$HA_BE/$MN_BE}
 XFER=$TOPO_SRCDIR/tests/tools/tcpxfer.py
 PORT=5001
 
-npass=0 nfail=0
-ok()  { echo "ok: $*"; npass=$((npass + 1)); }
-bad() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
+. "$TOPO_SRCDIR/tests/lib/checks.sh"
 row() { printf '  %-44s %s\n' "$1" "$2"; }
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root to create network namespaces"
-	exit 77
-fi
-if ! ip netns add "d6probe$$" 2>/dev/null; then
-	echo "SKIP: this machine cannot create network namespaces"
-	exit 77
-fi
-ip netns del "d6probe$$"
+checks_need_netns
 
 topo_trap
 
 mnd_log() { cat "$TOPO_RUN/mnd-mn.log"; }
 had_log() { cat "$TOPO_RUN/had-ha.log"; }
 # wait_log FILE PATTERN SECS: until a line of FILE matches (grep -E).
-wait_log() { topo_wait_for "grep -qE '$2' '$TOPO_RUN/$1'" "$3"; }
 # Count lines of a log matching a fixed string.
 nlog() { grep -cF -- "$2" "$TOPO_RUN/$1" 2>/dev/null || true; }
 

@@ -304,7 +304,12 @@ def flood(dst, port, n, sport0, rate):
     for i in range(n):
         s = socket.socket(A6, socket.SOCK_DGRAM)
         try:
-            s.bind(("::", sport0 + i))
+            try:
+                s.bind(("::", sport0 + i))
+            except OSError:
+                # The port is someone else's now (an ephemeral one of
+                # another flow): any other makes a new flow just as well.
+                s.bind(("::", 0))
             s.sendto(b"flood %d" % i, (dst, port))
         except OSError:
             err += 1
